@@ -1,0 +1,41 @@
+/**
+ * The two kinds of environment and every default that differs between them, in one place.
+ * A stack names its environment (`vitcord-infra:environment`); keys it leaves out take these.
+ */
+export const ENVIRONMENTS = ["dev", "prod"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+export const NAT_STRATEGIES = ["single", "perAz"] as const;
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export interface EnvironmentDefaults {
+  /** CloudWatch log retention for every log group. */
+  readonly logRetentionDays: number;
+  /** Load balancer deletion protection and Pulumi `protect` on stateful resources. */
+  readonly deletionProtection: boolean;
+  readonly network: {
+    readonly cidr: string;
+    readonly availabilityZones: number;
+    readonly natGateways: NatStrategy;
+  };
+}
+
+export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
+  dev: {
+    logRetentionDays: 14,
+    deletionProtection: false,
+    // One NAT gateway: a dev outage of one AZ's egress is acceptable for $36.50/month saved per NAT.
+    network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
+  },
+  prod: {
+    logRetentionDays: 365,
+    deletionProtection: true,
+    network: { cidr: "10.20.0.0/16", availabilityZones: 3, natGateways: "perAz" },
+  },
+};

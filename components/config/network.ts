@@ -1,0 +1,77 @@
+import { z } from "zod";
+import { ENVIRONMENT_DEFAULTS, Environment, NAT_STRATEGIES } from "./environment";
+import { intInRange, oneOf, strictObject } from "./schema-helpers";
+
+/** VPC prefixes we accept: /16 (65,536 addresses) down to /22 (1,024), room for six AZs. */
+export const VPC_PREFIX_MIN = 16;
+export const VPC_PREFIX_MAX = 22;
+export const AZ_COUNT_MIN = 2;
+export const AZ_COUNT_MAX = 6;
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/** Parses `a.b.c.d/n` into its address (as a 32-bit number) and prefix; undefined if malformed. */
+export function parseCidr(cidr: string): { address: number; prefix: number } | undefined {
+  const match = IPV4_CIDR.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  return { address, prefix };
+}
+
+const cidrMessage = `must be an IPv4 CIDR block with a prefix from /${VPC_PREFIX_MIN} to /${VPC_PREFIX_MAX} whose address is the network's first, e.g. 10.10.0.0/16`;
+
+const vpcCidr = z.string({ error: cidrMessage }).refine(
+  (cidr) => {
+    const parsed = parseCidr(cidr);
+    if (!parsed || parsed.prefix < VPC_PREFIX_MIN || parsed.prefix > VPC_PREFIX_MAX) return false;
+    // Host bits must be zero: 10.10.1.0/16 is a typo for 10.10.0.0/16, not a network.
+    return parsed.address % 2 ** (32 - parsed.prefix) === 0;
+  },
+  { error: cidrMessage },
+);
+
+export function networkSchema(environment: Environment) {
+  const defaults = ENVIRONMENT_DEFAULTS[environment].network;
+  return strictObject({
+    /** IPv4 CIDR of the VPC. */
+    cidr: vpcCidr.default(defaults.cidr),
+    /** How many availability zones get a public and a private subnet. */
+    availabilityZones: intInRange(AZ_COUNT_MIN, AZ_COUNT_MAX, "availability zones").default(
+      defaults.availabilityZones,
+    ),
+    /** One NAT gateway for the VPC, or one per availability zone. */
+    natGateways: oneOf(NAT_STRATEGIES).default(defaults.natGateways),
+  }).prefault({});
+}
+
+export type NetworkConfig = z.output<ReturnType<typeof networkSchema>>;
+
+/** The subnet sizes for a VPC: each AZ gets an equal block, private subnets half of it, public a quarter. */
+export interface SubnetLayout {
+  /** Prefix length of each availability zone's block. */
+  readonly availabilityZoneCidrMask: number;
+  readonly privateCidrMask: number;
+  readonly publicCidrMask: number;
+}
+
+/**
+ * Splits the VPC into one block per AZ (rounded up to a power of two) and sizes the subnets so
+ * the private ones, where the tasks and instances live, get most of the addresses; the last
+ * quarter of each block stays free for later subnets (databases, endpoints).
+ */
+export function subnetLayout(vpcPrefix: number, availabilityZones: number): SubnetLayout {
+  const availabilityZoneCidrMask = vpcPrefix + Math.ceil(Math.log2(availabilityZones));
+  return {
+    availabilityZoneCidrMask,
+    privateCidrMask: availabilityZoneCidrMask + 1,
+    publicCidrMask: availabilityZoneCidrMask + 2,
+  };
+}
+
+/** Usable addresses in a subnet of this prefix: AWS reserves five in every subnet. */
+export function usableAddresses(prefix: number): number {
+  return 2 ** (32 - prefix) - 5;
+}

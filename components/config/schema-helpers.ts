@@ -1,0 +1,60 @@
+import { z } from "zod";
+
+/**
+ * A strict object: an unknown key (usually a typo) is an error that lists the keys allowed here.
+ */
+export function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape).join(", ");
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `unknown key; allowed keys here: ${allowed}`
+        : issue.code === "invalid_type"
+          ? `must be an object with keys ${allowed}`
+          : undefined,
+  });
+}
+
+/** A whole number within [min, max], with a message that says the range and the unit. */
+export function intInRange(min: number, max: number, unit = "") {
+  const suffix = unit ? ` ${unit}` : "";
+  const message = `must be a whole number from ${min} to ${max}${suffix}`;
+  return z
+    .number({ error: message })
+    .int({ error: message })
+    .min(min, { error: message })
+    .max(max, {
+      error: message,
+    });
+}
+
+/** One of a fixed set of strings; the message lists them. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, { error: `must be one of: ${values.join(", ")}` });
+}
+
+export const booleanFlag = z.boolean({ error: "must be true or false" });
+
+/**
+ * A name that becomes part of AWS resource names (load balancers, target groups, log groups,
+ * roles): lowercase letters, digits and single hyphens, starting with a letter. 20 characters at
+ * most, so that `<name>-tg` plus Pulumi's 8-character suffix fits AWS's 32-character limit.
+ */
+export const RESOURCE_NAME_MAX_LENGTH = 20;
+export const resourceName = z
+  .string()
+  .regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, {
+    error:
+      "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
+  })
+  .max(RESOURCE_NAME_MAX_LENGTH, {
+    error: `must be at most ${RESOURCE_NAME_MAX_LENGTH} characters (AWS load balancer and target group names are limited to 32)`,
+  });
+
+/** Tag keys and values as AWS allows them (128 / 256 characters). */
+export const tagMap = z.record(
+  z.string().min(1).max(128, { error: "tag keys are at most 128 characters" }),
+  z.string({ error: "tag values must be strings" }).max(256, {
+    error: "tag values are at most 256 characters",
+  }),
+);

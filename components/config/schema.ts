@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
+import { networkSchema } from "./network";
+import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
+
+const logRetention = z
+  .number()
+  .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    error: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+export const environmentSchema = oneOf(ENVIRONMENTS);
+
+/**
+ * The whole `vitcord-infra:*` configuration of one stack, with the defaults of its environment.
+ * Every area (network, cluster, services, workers) has its own schema module; this composes them
+ * and adds the checks that span areas.
+ */
+export function stackSchema(environment: Environment) {
+  const defaults = ENVIRONMENT_DEFAULTS[environment];
+  return strictObject({
+    environment: environmentSchema,
+    logRetentionDays: logRetention.default(defaults.logRetentionDays),
+    deletionProtection: booleanFlag.default(defaults.deletionProtection),
+    tags: tagMap.default({}),
+    network: networkSchema(environment),
+  });
+}
+
+export type ProjectConfig = z.output<ReturnType<typeof stackSchema>>;

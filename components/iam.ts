@@ -1,0 +1,44 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** One IAM policy statement, typed so that policies are built from objects, never JSON text. */
+export interface PolicyStatement {
+  readonly Sid?: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string | readonly string[];
+  readonly Resource?: pulumi.Input<string> | readonly pulumi.Input<string>[];
+  readonly Principal?: {
+    readonly Service?: string | readonly string[];
+    readonly AWS?: pulumi.Input<string>;
+  };
+  readonly Condition?: Record<
+    string,
+    Record<string, pulumi.Input<string> | pulumi.Input<string>[]>
+  >;
+}
+
+/** The JSON text of a policy document, resolved from its statements once every input is known. */
+export function policyDocument(statements: readonly PolicyStatement[]): pulumi.Output<string> {
+  return pulumi
+    .output({ Version: "2012-10-17", Statement: statements })
+    .apply((document) => JSON.stringify(document));
+}
+
+/**
+ * A trust policy letting one AWS service assume a role, limited to requests made on behalf of
+ * this account (the confused-deputy guard AWS recommends) when `sourceAccount` is given.
+ */
+export function serviceTrustPolicy(
+  service: string,
+  sourceAccount?: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return policyDocument([
+    {
+      Effect: "Allow",
+      Principal: { Service: service },
+      Action: "sts:AssumeRole",
+      ...(sourceAccount === undefined
+        ? {}
+        : { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } }),
+    },
+  ]);
+}

@@ -1,0 +1,175 @@
+import * as aws from "@pulumi/aws";
+import * as awsx from "@pulumi/awsx";
+import * as pulumi from "@pulumi/pulumi";
+import { ENVIRONMENT_DEFAULTS, NatStrategy, parseCidr, subnetLayout } from "./config";
+import { policyDocument, serviceTrustPolicy } from "./iam";
+
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+
+export interface PrivateNetworkArgs {
+  /** The AWS region, for the S3 gateway endpoint's service name. */
+  readonly region: string;
+  /**
+   * IPv4 CIDR block of the VPC, /16 to /22.
+   * @default "10.10.0.0/16"
+   */
+  readonly cidr?: string;
+  /**
+   * Number of availability zones; each gets a public and a private subnet.
+   * @default 2
+   */
+  readonly availabilityZones?: number;
+  /**
+   * `single`: one NAT gateway for the whole VPC (cheap, one AZ's failure cuts egress);
+   * `perAz`: one per availability zone (each AZ keeps its egress on its own).
+   * @default "single"
+   */
+  readonly natGateways?: NatStrategy;
+  /**
+   * Days to keep the VPC flow logs.
+   * @default 14
+   */
+  readonly flowLogRetentionDays?: number;
+}
+
+/** Maps our config vocabulary onto awsx's NAT strategies. */
+export const AWSX_NAT_STRATEGY: Readonly<
+  Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy>
+> = {
+  single: "Single",
+  perAz: "OnePerAz",
+};
+
+/**
+ * A VPC whose workloads live in private subnets: they reach the internet through NAT gateways and
+ * each other inside the VPC, and nothing on the internet can open a connection to them. Public
+ * subnets hold only the load balancers and the NAT gateways.
+ */
+export class PrivateNetwork extends pulumi.ComponentResource {
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly cidrBlock: pulumi.Output<string>;
+  public readonly publicSubnetIds: pulumi.Output<string[]>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  public readonly flowLogGroupName: pulumi.Output<string>;
+  public readonly availabilityZoneCount: number;
+
+  constructor(name: string, args: PrivateNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vitcord:network:PrivateNetwork", name, args, opts);
+
+    const cidr = args.cidr ?? DEV.network.cidr;
+    const availabilityZones = args.availabilityZones ?? DEV.network.availabilityZones;
+    const natGateways = args.natGateways ?? DEV.network.natGateways;
+    const retentionInDays = args.flowLogRetentionDays ?? DEV.logRetentionDays;
+    const parsedCidr = parseCidr(cidr);
+    if (parsedCidr === undefined) {
+      throw new Error(
+        `PrivateNetwork ${name}: \`cidr\` ${JSON.stringify(cidr)} is not an IPv4 CIDR block.`,
+      );
+    }
+    const layout = subnetLayout(parsedCidr.prefix, availabilityZones);
+
+    const vpc = new awsx.ec2.Vpc(
+      `${name}-vpc`,
+      {
+        cidrBlock: cidr,
+        numberOfAvailabilityZones: availabilityZones,
+        enableDnsHostnames: true,
+        enableDnsSupport: true,
+        natGateways: { strategy: AWSX_NAT_STRATEGY[natGateways] },
+        subnetStrategy: "Auto",
+        availabilityZoneCidrMask: layout.availabilityZoneCidrMask,
+        subnetSpecs: [
+          { type: "Public", cidrMask: layout.publicCidrMask },
+          { type: "Private", cidrMask: layout.privateCidrMask },
+        ],
+      },
+      { parent: this },
+    );
+    this.vpcId = vpc.vpcId;
+    this.publicSubnetIds = vpc.publicSubnetIds;
+    this.privateSubnetIds = vpc.privateSubnetIds;
+    this.cidrBlock = pulumi.output(cidr);
+    this.availabilityZoneCount = availabilityZones;
+
+    // Adopt the default security group and strip it of every rule, so that nothing placed in it by
+    // mistake can talk to anything (EC2.2, CKV2_AWS_12).
+    new aws.ec2.DefaultSecurityGroup(
+      `${name}-default-sg`,
+      { vpcId: vpc.vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-deny-all` } },
+      { parent: this },
+    );
+
+    // S3 is reached through a free gateway endpoint: ECR image layers come from S3, so pulls stop
+    // paying NAT's per-GB fee. awsx creates the route tables, so the endpoint is ours.
+    new aws.ec2.VpcEndpoint(
+      `${name}-s3-endpoint`,
+      {
+        vpcId: vpc.vpcId,
+        serviceName: `com.amazonaws.${args.region}.s3`,
+        vpcEndpointType: "Gateway",
+        routeTableIds: vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id))),
+        tags: { Name: `${name}-s3` },
+      },
+      { parent: this },
+    );
+
+    this.flowLogGroupName = this.createFlowLogs(name, vpc.vpcId, retentionInDays);
+
+    this.registerOutputs({
+      vpcId: this.vpcId,
+      cidrBlock: this.cidrBlock,
+      publicSubnetIds: this.publicSubnetIds,
+      privateSubnetIds: this.privateSubnetIds,
+      flowLogGroupName: this.flowLogGroupName,
+    });
+  }
+
+  /** Flow logs of ALL traffic (accepted and rejected) to CloudWatch (EC2.6, CKV2_AWS_11). */
+  private createFlowLogs(
+    name: string,
+    vpcId: pulumi.Output<string>,
+    retentionInDays: number,
+  ): pulumi.Output<string> {
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-flow-logs`,
+      { name: `/vitcord/${pulumi.getStack()}/vpc-flow-logs`, retentionInDays },
+      { parent: this },
+    );
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const role = new aws.iam.Role(
+      `${name}-flow-logs-role`,
+      {
+        description: "Lets the VPC flow-log service write this VPC's flow logs, and nothing else.",
+        assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", account),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-flow-logs-write`,
+      {
+        role: role.id,
+        policy: policyDocument([
+          {
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+          },
+        ]),
+      },
+      { parent: this },
+    );
+    new aws.ec2.FlowLog(
+      `${name}-flow-log`,
+      {
+        vpcId,
+        trafficType: "ALL",
+        logDestinationType: "cloud-watch-logs",
+        logDestination: logGroup.arn,
+        iamRoleArn: role.arn,
+        maxAggregationInterval: 60,
+      },
+      { parent: this },
+    );
+    return logGroup.name;
+  }
+}

@@ -1,0 +1,39 @@
+// The vitcord-infra program: read the stack's validated config, then wire the components.
+import * as aws from "@pulumi/aws";
+import { PrivateNetwork } from "./components";
+import { loadStackConfig } from "./components/config";
+
+// Validation comes first: on a bad config this throws one message and no resource is declared.
+const config = loadStackConfig();
+
+// One explicit provider carries the region and the tags every resource gets.
+const provider = new aws.Provider("aws", {
+  region: config.region as aws.Region,
+  defaultTags: {
+    tags: {
+      Project: "vitcord-infra",
+      Environment: config.environment,
+      Stack: config.stack,
+      ManagedBy: "pulumi",
+      ...config.tags,
+    },
+  },
+});
+
+const network = new PrivateNetwork(
+  "network",
+  {
+    region: config.region,
+    cidr: config.network.cidr,
+    availabilityZones: config.network.availabilityZones,
+    natGateways: config.network.natGateways,
+    flowLogRetentionDays: config.logRetentionDays,
+  },
+  { providers: { aws: provider } },
+);
+
+export const environment = config.environment;
+export const vpcId = network.vpcId;
+export const vpcCidr = network.cidrBlock;
+export const publicSubnetIds = network.publicSubnetIds;
+export const privateSubnetIds = network.privateSubnetIds;

@@ -1,0 +1,188 @@
+import * as crypto from "node:crypto";
+
+/**
+ * Fixed, documented answers for the invokes the program makes and the outputs AWS would compute,
+ * so that the program can be synthesized with no AWS account. Shared by the unit tests and
+ * `npm run plan`. Every value is shaped like the real one; none is real.
+ */
+
+/** The account every stand-in ARN belongs to (AWS's documentation account number). */
+export const STAND_IN_ACCOUNT_ID = "123456789012";
+
+/** ELB's log-delivery accounts (the regions this project prices), for access-log bucket policies. */
+const ELB_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
+  "us-east-1": "127311923021",
+  "us-east-2": "033677994240",
+  "us-west-2": "797873946194",
+  "eu-west-1": "156460612806",
+  "eu-central-1": "054676820928",
+};
+
+/** Seven hex characters derived from a string: Pulumi-style name suffixes that never change. */
+export function shortHash(text: string, length = 7): string {
+  return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+export interface InvokeContext {
+  readonly region: string;
+}
+
+type InvokeAnswer = (
+  inputs: Record<string, unknown>,
+  context: InvokeContext,
+) => Record<string, unknown>;
+
+const INVOKES: Readonly<Record<string, InvokeAnswer>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: STAND_IN_ACCOUNT_ID,
+    arn: `arn:aws:iam::${STAND_IN_ACCOUNT_ID}:user/stand-in`,
+    userId: "AIDASTANDIN",
+    id: STAND_IN_ACCOUNT_ID,
+  }),
+  "aws:index/getRegion:getRegion": (_inputs, { region }) => ({
+    name: region,
+    region,
+    id: region,
+    endpoint: `ec2.${region}.amazonaws.com`,
+    description: region,
+  }),
+  "aws:index/getPartition:getPartition": () => ({
+    partition: "aws",
+    dnsSuffix: "amazonaws.com",
+    reverseDnsPrefix: "com.amazonaws",
+    id: "aws",
+  }),
+  "aws:index/getAvailabilityZones:getAvailabilityZones": (_inputs, { region }) => {
+    const letters = ["a", "b", "c", "d", "e", "f"];
+    return {
+      names: letters.map((l) => `${region}${l}`),
+      zoneIds: letters.map((_l, i) => `use1-az${i + 1}`),
+      groupNames: [region],
+      id: region,
+    };
+  },
+  // The ECS-optimized AMI is published as a public SSM parameter per architecture.
+  "aws:ssm/getParameter:getParameter": (inputs) => {
+    const name = String(inputs.name);
+    if (!name.startsWith("/aws/service/ecs/optimized-ami/")) {
+      throw new Error(`no stand-in for the SSM parameter ${name}`);
+    }
+    const value = `ami-0${shortHash(name, 16)}`;
+    return { name, value, insecureValue: value, type: "String", version: 1, arn: name, id: name };
+  },
+  "aws:elb/getServiceAccount:getServiceAccount": (_inputs, { region }) => {
+    const account = ELB_SERVICE_ACCOUNTS[region];
+    if (account === undefined) throw new Error(`no ELB service account stand-in for ${region}`);
+    return { id: account, arn: `arn:aws:iam::${account}:root`, region };
+  },
+};
+
+/** Answers one invoke, or throws for a token the program is not expected to call. */
+export function answerInvoke(
+  token: string,
+  inputs: Record<string, unknown>,
+  context: InvokeContext,
+): Record<string, unknown> {
+  const answer = INVOKES[token];
+  if (answer === undefined) {
+    throw new Error(`no stand-in for the invoke ${token}; add one to scripts/lib/stand-ins.ts`);
+  }
+  return answer(inputs, context);
+}
+
+/** `aws:ecs/cluster:Cluster` → `ecs`, `cluster`. */
+function typeParts(type: string): { pkg: string; module: string; kind: string } {
+  const [pkg = "", middle = "", kind = ""] = type.split(":");
+  return { pkg, module: middle.split("/")[0] ?? "", kind };
+}
+
+function subnetIds(prefix: string, count: number): string[] {
+  return Array.from(
+    { length: count },
+    (_v, i) => `subnet-${prefix}${shortHash(`${prefix}${i}`, 8)}`,
+  );
+}
+
+/**
+ * The state AWS would return for a new resource: its inputs plus the computed outputs that the
+ * program reads (ids, ARNs, names, DNS names). Physical names follow Pulumi's auto-naming: the
+ * logical name plus a fixed seven-character suffix.
+ */
+export function resourceState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  context: InvokeContext,
+): { id: string; state: Record<string, unknown> } {
+  const { pkg, module, kind } = typeParts(type);
+  const physicalName = typeof inputs.name === "string" ? inputs.name : `${name}-${shortHash(name)}`;
+  const id = `${name}-id`;
+  const arn = `arn:aws:${module}:${context.region}:${STAND_IN_ACCOUNT_ID}:${kind.toLowerCase()}/${physicalName}`;
+  const base = { ...inputs, name: physicalName, arn };
+
+  if (type === "awsx:ec2:Vpc") {
+    const zones = Number(inputs.numberOfAvailabilityZones ?? 3);
+    return {
+      id: "",
+      state: {
+        vpcId: `vpc-${shortHash(name, 17)}`,
+        publicSubnetIds: subnetIds("pub", zones),
+        privateSubnetIds: subnetIds("prv", zones),
+        isolatedSubnetIds: [],
+        routeTables: Array.from({ length: zones * 2 }, (_v, i) => ({
+          id: `rtb-${shortHash(`${name}${i}`, 8)}`,
+        })),
+      },
+    };
+  }
+  if (pkg !== "aws") return { id, state: inputs };
+
+  switch (type) {
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return {
+        id: arn,
+        state: {
+          ...base,
+          dnsName: `${physicalName}-${shortHash(physicalName, 9)}.${context.region}.elb.amazonaws.com`,
+          zoneId: "Z35SXDOTRQ7X7K",
+          arnSuffix: `app/${physicalName}/${shortHash(physicalName, 16)}`,
+        },
+      };
+    case "aws:lb/targetGroup:TargetGroup":
+      return {
+        id: arn,
+        state: { ...base, arnSuffix: `targetgroup/${physicalName}/${shortHash(physicalName, 16)}` },
+      };
+    case "aws:sqs/queue:Queue":
+      return {
+        id: `https://sqs.${context.region}.amazonaws.com/${STAND_IN_ACCOUNT_ID}/${physicalName}`,
+        state: {
+          ...base,
+          arn: `arn:aws:sqs:${context.region}:${STAND_IN_ACCOUNT_ID}:${physicalName}`,
+          url: `https://sqs.${context.region}.amazonaws.com/${STAND_IN_ACCOUNT_ID}/${physicalName}`,
+        },
+      };
+    case "aws:ecs/taskDefinition:TaskDefinition":
+      return {
+        id: `${physicalName}:1`,
+        state: { ...base, family: inputs.family ?? physicalName, revision: 1 },
+      };
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return {
+        id: physicalName,
+        state: {
+          ...base,
+          arn: `arn:aws:logs:${context.region}:${STAND_IN_ACCOUNT_ID}:log-group:${physicalName}`,
+        },
+      };
+    case "aws:iam/role:Role":
+      return {
+        id: physicalName,
+        state: { ...base, arn: `arn:aws:iam::${STAND_IN_ACCOUNT_ID}:role/${physicalName}` },
+      };
+    case "aws:ec2/securityGroup:SecurityGroup":
+      return { id: `sg-${shortHash(name, 17)}`, state: base };
+    default:
+      return { id, state: base };
+  }
+}
