@@ -1,1 +1,3 @@
 export * from "./network";
+export * from "./options";
+export * from "./refs";

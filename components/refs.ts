@@ -1,0 +1,24 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * What a service or worker needs to know about the network it runs in. `PrivateNetwork` provides
+ * it; tests and other programs can pass their own.
+ */
+export interface NetworkRef {
+  readonly vpcId: pulumi.Input<string>;
+  readonly cidrBlock: pulumi.Input<string>;
+  /** Load balancers only. */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Instances and tasks. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** What a service or worker needs to know about the ECS cluster it runs on. `Ec2Cluster` provides it. */
+export interface ClusterRef {
+  readonly clusterArn: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
+  /** The EC2 capacity provider the web services run on. */
+  readonly capacityProviderName: pulumi.Input<string>;
+  /** The Cloud Map namespace used by ECS Service Connect. */
+  readonly serviceConnectNamespaceArn: pulumi.Input<string>;
+}
