@@ -5,6 +5,7 @@ import { environmentSchema, ProjectConfig, stackSchema } from "./schema";
 
 export * from "./environment";
 export * from "./errors";
+export * from "./instance-types";
 export * from "./network";
 export { RESOURCE_NAME_MAX_LENGTH } from "./schema-helpers";
 
