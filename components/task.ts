@@ -1,0 +1,440 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ContainerConfig, SSM_PARAMETER_ARN } from "./config/task";
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+
+/**
+ * The task pieces every workload shares, web service or Fargate worker: the typed container
+ * definition, awslogs logging into a per-workload log group, secrets, the execution role (used by
+ * the ECS agent) and the separate task role (used by the application, CKV_AWS_249).
+ */
+
+/** The name of the port mapping a web service exposes; Service Connect refers to it. */
+export const HTTP_PORT_NAME = "http";
+
+/** One container of a task definition, as the ECS API takes it (the subset we use). */
+export interface ContainerDefinition {
+  readonly name: string;
+  readonly image: string;
+  readonly essential: true;
+  readonly portMappings: readonly {
+    readonly name: string;
+    readonly containerPort: number;
+    readonly hostPort: number;
+    readonly protocol: "tcp";
+    readonly appProtocol: "http";
+  }[];
+  readonly environment: readonly { readonly name: string; readonly value: string }[];
+  readonly secrets: readonly { readonly name: string; readonly valueFrom: string }[];
+  readonly command?: readonly string[];
+  readonly healthCheck?: {
+    readonly command: readonly string[];
+    readonly interval: number;
+    readonly timeout: number;
+    readonly retries: number;
+    readonly startPeriod: number;
+  };
+  readonly readonlyRootFilesystem: boolean;
+  readonly user?: string;
+  readonly stopTimeout: number;
+  readonly mountPoints: readonly {
+    readonly sourceVolume: string;
+    readonly containerPath: string;
+    readonly readOnly: false;
+  }[];
+  /** tini as PID 1: forwards SIGTERM to the app and reaps the processes ECS Exec starts. */
+  readonly linuxParameters: { readonly initProcessEnabled: true };
+  readonly logConfiguration: {
+    readonly logDriver: "awslogs";
+    readonly options: {
+      readonly "awslogs-region": string;
+      readonly "awslogs-group": string;
+      readonly "awslogs-stream-prefix": string;
+    };
+  };
+}
+
+/** What `containerDefinition` needs: the workload's container config plus resolved values. */
+export interface ContainerSpec extends Pick<
+  ContainerConfig,
+  | "environment"
+  | "secrets"
+  | "command"
+  | "user"
+  | "stopTimeoutSeconds"
+  | "readonlyRootFilesystem"
+  | "writablePaths"
+  | "containerHealthCheck"
+> {
+  /** The container name: the workload's name, so one-off tasks can override its command. */
+  readonly name: string;
+  readonly image: string;
+  /** The port the container listens on; workers have none. */
+  readonly port?: number;
+  readonly logRegion: string;
+  readonly logGroupName: string;
+}
+
+/** The scratch volume name for a writable path: `/var/cache/nginx` → `scratch-var-cache-nginx`. */
+export function scratchVolumeName(path: string): string {
+  const slug = path.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return `scratch-${slug || "root"}`;
+}
+
+/**
+ * Task-scoped volumes for the writable paths: with no host path ECS gives each task its own empty
+ * directory (on the instance for EC2, in the task's ephemeral storage on Fargate).
+ */
+export function scratchVolumes(paths: readonly string[]): { name: string }[] {
+  return paths.map((path) => ({ name: scratchVolumeName(path) }));
+}
+
+/** The container definition for a workload, ready to be JSON.stringified into a task definition. */
+export function containerDefinition(spec: ContainerSpec): ContainerDefinition {
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  const health = spec.containerHealthCheck;
+  return {
+    name: spec.name,
+    image: spec.image,
+    essential: true,
+    // awsvpc: the host port is the container port, on the task's own network interface.
+    portMappings:
+      spec.port === undefined
+        ? []
+        : [
+            {
+              name: HTTP_PORT_NAME,
+              containerPort: spec.port,
+              hostPort: spec.port,
+              protocol: "tcp",
+              appProtocol: "http",
+            },
+          ],
+    environment: Object.entries(spec.environment)
+      .map(([name, value]) => ({ name, value }))
+      .sort(byName),
+    // ECS.8: secret values are fetched by the agent at start and never stored in the definition.
+    secrets: Object.entries(spec.secrets)
+      .map(([name, valueFrom]) => ({ name, valueFrom }))
+      .sort(byName),
+    ...(spec.command === undefined ? {} : { command: spec.command }),
+    ...(health === undefined
+      ? {}
+      : {
+          healthCheck: {
+            command: health.command,
+            interval: health.intervalSeconds,
+            timeout: health.timeoutSeconds,
+            retries: health.retries,
+            startPeriod: health.startPeriodSeconds,
+          },
+        }),
+    // ECS.5 / CKV_AWS_336; `privileged` is never set (ECS.4, CKV_AWS_334).
+    readonlyRootFilesystem: spec.readonlyRootFilesystem,
+    ...(spec.user === undefined ? {} : { user: spec.user }),
+    stopTimeout: spec.stopTimeoutSeconds,
+    mountPoints: spec.writablePaths.map((containerPath) => ({
+      sourceVolume: scratchVolumeName(containerPath),
+      containerPath,
+      readOnly: false,
+    })),
+    linuxParameters: { initProcessEnabled: true },
+    // ECS.9: every container logs to its workload's group.
+    logConfiguration: {
+      logDriver: "awslogs",
+      options: {
+        "awslogs-region": spec.logRegion,
+        "awslogs-group": spec.logGroupName,
+        "awslogs-stream-prefix": spec.name,
+      },
+    },
+  };
+}
+
+/**
+ * The IAM resource of a secret reference: SSM parameter ARNs as they are, Secrets Manager ARNs
+ * without ECS's `:<json-key>:<stage>:<version>` selector.
+ */
+export function secretResourceArn(valueFrom: string): string {
+  if (SSM_PARAMETER_ARN.test(valueFrom)) return valueFrom;
+  return valueFrom.split(":").slice(0, 7).join(":");
+}
+
+/**
+ * The statements that let the ECS agent read exactly these secrets: ssm:GetParameters on the
+ * parameters, secretsmanager:GetSecretValue on the secrets, kms:Decrypt on the given key only
+ * (KMS.1/2). No statement when there are no secrets; never a `*` resource (IAM.21, CKV_AWS_355).
+ */
+export function secretReadStatements(
+  secrets: Readonly<Record<string, string>>,
+  kmsKeyArn?: string,
+): PolicyStatement[] {
+  const arns = [...new Set(Object.values(secrets).map(secretResourceArn))].sort();
+  const parameters = arns.filter((arn) => SSM_PARAMETER_ARN.test(arn));
+  const secretArns = arns.filter((arn) => !SSM_PARAMETER_ARN.test(arn));
+  const statements: PolicyStatement[] = [];
+  if (parameters.length > 0) {
+    statements.push({
+      Sid: "ReadSsmParameters",
+      Effect: "Allow",
+      Action: "ssm:GetParameters",
+      Resource: parameters,
+    });
+  }
+  if (secretArns.length > 0) {
+    statements.push({
+      Sid: "ReadSecrets",
+      Effect: "Allow",
+      Action: "secretsmanager:GetSecretValue",
+      Resource: secretArns,
+    });
+  }
+  if (kmsKeyArn !== undefined && arns.length > 0) {
+    statements.push({
+      Sid: "DecryptSecrets",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: kmsKeyArn,
+    });
+  }
+  return statements;
+}
+
+/** Pulling from one private ECR repository. */
+export function imagePullStatements(repositoryArn: pulumi.Input<string>): PolicyStatement[] {
+  return [
+    {
+      Sid: "PullImages",
+      Effect: "Allow",
+      Action: [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+      ],
+      Resource: repositoryArn,
+    },
+    // The one allowed `*`: ecr:GetAuthorizationToken has no resource type, so IAM accepts no other
+    // Resource. The token alone reads nothing; the statement above scopes the repository.
+    { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+  ];
+}
+
+/**
+ * What the application needs for ECS Exec (`aws ecs execute-command`). The ssmmessages actions
+ * have no resource type, so `*` is the only Resource IAM accepts; granted only when exec is on.
+ */
+export const EXEC_STATEMENTS: readonly PolicyStatement[] = [
+  {
+    Sid: "EcsExec",
+    Effect: "Allow",
+    Action: [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ],
+    Resource: "*",
+  },
+];
+
+/** The family of a workload's task definition: `<stack>-<workload>`, e.g. `prod-api`. */
+export function taskFamily(stack: string, workload: string): string {
+  return `${stack}-${workload}`;
+}
+
+/** The log group of a workload: `/vitcord/<stack>/<workload>`. */
+export function workloadLogGroupName(stack: string, workload: string): string {
+  return `/vitcord/${stack}/${workload}`;
+}
+
+export interface WorkloadTaskArgs {
+  /** The workload's container settings from its validated config. */
+  readonly container: ContainerConfig;
+  /** The full image reference, e.g. `<repositoryUrl>:<tag>` or `public.ecr.aws/nginx/nginx:1.27`. */
+  readonly image: pulumi.Input<string>;
+  /** The AWS region, for the awslogs driver. */
+  readonly region: string;
+  /** `EC2` for the web services, `FARGATE` for workers. */
+  readonly compatibility: "EC2" | "FARGATE";
+  /** Task CPU units (1024 = one vCPU). */
+  readonly cpu: number;
+  /** Task memory in MiB. */
+  readonly memory: number;
+  /**
+   * The container port; workers have none.
+   * @default undefined
+   */
+  readonly port?: number;
+  /**
+   * CPU architecture (Fargate needs it for ARM64 images).
+   * @default undefined (the task runs on whatever the capacity provides; X86_64 on Fargate)
+   */
+  readonly cpuArchitecture?: "X86_64" | "ARM64";
+  /**
+   * Days to keep the workload's logs (CKV_AWS_66, CKV_AWS_338).
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * KMS key for the log group (CKV_AWS_158).
+   * @default undefined (CloudWatch's own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
+  /**
+   * The workload's private ECR repository; the execution role may pull from it and nothing else.
+   * @default undefined (public images need no pull permission)
+   */
+  readonly repositoryArn?: pulumi.Input<string>;
+  /**
+   * Extra statements for the task role, e.g. a worker's queue (typed, Inputs allowed).
+   * @default []
+   */
+  readonly taskPolicyStatements?: readonly PolicyStatement[];
+  /**
+   * Grants the task role the ssmmessages permissions ECS Exec needs.
+   * @default false
+   */
+  readonly execEnabled?: boolean;
+}
+
+/**
+ * A workload's task definition with its log group and its two roles. The execution role can pull
+ * the image, write the log group and read exactly the configured secrets; the task role is the
+ * application's and holds only what config grants it.
+ */
+export class WorkloadTask extends pulumi.ComponentResource {
+  public readonly taskDefinition: aws.ecs.TaskDefinition;
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+  public readonly family: pulumi.Output<string>;
+  public readonly containerName: string;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly logGroupArn: pulumi.Output<string>;
+  public readonly executionRole: aws.iam.Role;
+  public readonly taskRole: aws.iam.Role;
+
+  constructor(name: string, args: WorkloadTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vitcord:task:WorkloadTask", name, args, opts);
+    const stack = pulumi.getStack();
+    const container = args.container;
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    this.containerName = name;
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        name: workloadLogGroupName(stack, name),
+        retentionInDays: args.logRetentionDays ?? 14,
+        kmsKeyId: args.logKmsKeyArn,
+      },
+      { parent: this },
+    );
+    this.logGroupName = logGroup.name;
+    this.logGroupArn = logGroup.arn;
+
+    this.executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      {
+        description: `ECS agent for ${name}: pulls its image, writes its logs, reads its secrets.`,
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
+      },
+      { parent: this },
+    );
+    new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: this.executionRole.id,
+        policy: policyDocument([
+          {
+            Sid: "WriteLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: pulumi.interpolate`${logGroup.arn}:log-stream:*`,
+          },
+          ...(args.repositoryArn === undefined ? [] : imagePullStatements(args.repositoryArn)),
+          ...secretReadStatements(container.secrets, container.secretsKmsKeyArn),
+        ]),
+      },
+      { parent: this },
+    );
+
+    // A different role from the execution role (CKV_AWS_249): the application never gets the
+    // agent's secret-reading or image-pulling permissions.
+    this.taskRole = new aws.iam.Role(
+      `${name}-task`,
+      {
+        description: `The ${name} application's own AWS permissions.`,
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", account),
+      },
+      { parent: this },
+    );
+    container.taskPolicyArns.forEach((policyArn, i) => {
+      new aws.iam.RolePolicyAttachment(
+        `${name}-task-${i}`,
+        { role: this.taskRole.name, policyArn },
+        { parent: this },
+      );
+    });
+    const taskStatements = [
+      ...(args.taskPolicyStatements ?? []),
+      ...((args.execEnabled ?? false) ? EXEC_STATEMENTS : []),
+    ];
+    if (taskStatements.length > 0) {
+      new aws.iam.RolePolicy(
+        `${name}-task`,
+        { role: this.taskRole.id, policy: policyDocument(taskStatements) },
+        { parent: this },
+      );
+    }
+
+    const containerDefinitions = pulumi
+      .all([args.image, logGroup.name])
+      .apply(([image, logGroupName]) =>
+        JSON.stringify([
+          containerDefinition({
+            ...container,
+            name,
+            image,
+            port: args.port,
+            logRegion: args.region,
+            logGroupName,
+          }),
+        ]),
+      );
+
+    this.taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: taskFamily(stack, name),
+        requiresCompatibilities: [args.compatibility],
+        // ECS.17: awsvpc gives every task its own interface and security group; pidMode and
+        // ipcMode stay unset so nothing is shared with the host (ECS.3, CKV_AWS_335).
+        networkMode: "awsvpc",
+        cpu: String(args.cpu),
+        memory: String(args.memory),
+        executionRoleArn: this.executionRole.arn,
+        taskRoleArn: this.taskRole.arn,
+        containerDefinitions,
+        volumes: scratchVolumes(container.writablePaths),
+        ...(args.cpuArchitecture === undefined
+          ? {}
+          : {
+              runtimePlatform: {
+                cpuArchitecture: args.cpuArchitecture,
+                operatingSystemFamily: "LINUX",
+              },
+            }),
+      },
+      { parent: this },
+    );
+    this.taskDefinitionArn = this.taskDefinition.arn;
+    this.family = this.taskDefinition.family;
+
+    this.registerOutputs({
+      taskDefinitionArn: this.taskDefinitionArn,
+      family: this.family,
+      logGroupName: this.logGroupName,
+      executionRoleArn: this.executionRole.arn,
+      taskRoleArn: this.taskRole.arn,
+    });
+  }
+}

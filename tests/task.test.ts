@@ -1,0 +1,268 @@
+import * as assert from "node:assert/strict";
+import { describeIssues } from "../components/config";
+import { checkContainerConfig, containerConfigShape } from "../components/config/task";
+import { strictObject } from "../components/config/schema-helpers";
+import {
+  containerDefinition,
+  ContainerSpec,
+  EXEC_STATEMENTS,
+  imagePullStatements,
+  scratchVolumeName,
+  scratchVolumes,
+  secretReadStatements,
+  secretResourceArn,
+  taskFamily,
+  workloadLogGroupName,
+} from "../components/task";
+
+const SSM = "arn:aws:ssm:us-east-1:123456789012:parameter/prod/api/database-url";
+const SM = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api/stripe-AbCdEf";
+const SHORT_SSM = "arn:aws:ssm:us-east-1:123456789012:parameter/db";
+const SM_KEY = `${SM}:apiKey::`;
+
+/** The shared container keys as a workload schema uses them, under `services.api`. */
+const schema = strictObject(containerConfigShape).superRefine(checkContainerConfig);
+
+function parse(input: Record<string, unknown>) {
+  return schema.parse(input);
+}
+
+function problems(input: Record<string, unknown>): string[] {
+  const result = schema.safeParse(input);
+  assert.ok(!result.success, "expected the container config to be rejected");
+  return describeIssues(
+    result.error.issues.map((i) => ({ ...i, path: ["services", "api", ...i.path] })),
+    { services: { api: input } },
+  );
+}
+
+function spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
+  return {
+    ...parse({}),
+    name: "api",
+    image: "public.ecr.aws/nginx/nginx:1.27",
+    port: 80,
+    logRegion: "us-east-1",
+    logGroupName: "/vitcord/dev/api",
+    ...overrides,
+  };
+}
+
+describe("shared task module", () => {
+  describe("containerDefinition", () => {
+    it("names the container after the workload and maps its port for awsvpc", () => {
+      const def = containerDefinition(spec());
+      assert.equal(def.name, "api");
+      assert.equal(def.image, "public.ecr.aws/nginx/nginx:1.27");
+      assert.equal(def.essential, true);
+      assert.deepEqual(def.portMappings, [
+        { name: "http", containerPort: 80, hostPort: 80, protocol: "tcp", appProtocol: "http" },
+      ]);
+    });
+
+    it("has no port mapping for a worker", () => {
+      assert.deepEqual(containerDefinition(spec({ port: undefined })).portMappings, []);
+    });
+
+    it("lists environment and secrets sorted, secrets only as valueFrom (ECS.8)", () => {
+      const def = containerDefinition(
+        spec({
+          environment: { RAILS_ENV: "production", LOG_LEVEL: "info" },
+          secrets: { STRIPE_KEY: SM_KEY, DATABASE_URL: SSM },
+        }),
+      );
+      assert.deepEqual(def.environment, [
+        { name: "LOG_LEVEL", value: "info" },
+        { name: "RAILS_ENV", value: "production" },
+      ]);
+      assert.deepEqual(def.secrets, [
+        { name: "DATABASE_URL", valueFrom: SSM },
+        { name: "STRIPE_KEY", valueFrom: SM_KEY },
+      ]);
+      assert.ok(!JSON.stringify(def.environment).includes("arn:aws"));
+    });
+
+    it("is read-only at the root with a writable /tmp scratch volume (ECS.5, CKV_AWS_336)", () => {
+      const def = containerDefinition(spec());
+      assert.equal(def.readonlyRootFilesystem, true);
+      assert.deepEqual(def.mountPoints, [
+        { sourceVolume: "scratch-tmp", containerPath: "/tmp", readOnly: false },
+      ]);
+      assert.deepEqual(scratchVolumes(["/tmp"]), [{ name: "scratch-tmp" }]);
+    });
+
+    it("never sets privileged and sets no user unless configured (ECS.4, ECS.20)", () => {
+      const def = containerDefinition(spec()) as unknown as Record<string, unknown>;
+      assert.ok(!("privileged" in def));
+      assert.ok(!("user" in def));
+      assert.equal(containerDefinition(spec({ user: "1000:1000" })).user, "1000:1000");
+    });
+
+    it("logs to the workload's group through awslogs (ECS.9)", () => {
+      assert.deepEqual(containerDefinition(spec()).logConfiguration, {
+        logDriver: "awslogs",
+        options: {
+          "awslogs-region": "us-east-1",
+          "awslogs-group": "/vitcord/dev/api",
+          "awslogs-stream-prefix": "api",
+        },
+      });
+    });
+
+    it("carries the command, stop timeout, health check and init process", () => {
+      const def = containerDefinition(
+        spec({
+          ...parse({
+            command: ["bundle", "exec", "puma"],
+            stopTimeoutSeconds: 60,
+            containerHealthCheck: { command: "curl -f http://localhost/up || exit 1" },
+          }),
+        }),
+      );
+      assert.deepEqual(def.command, ["bundle", "exec", "puma"]);
+      assert.equal(def.stopTimeout, 60);
+      assert.deepEqual(def.healthCheck, {
+        command: ["CMD-SHELL", "curl -f http://localhost/up || exit 1"],
+        interval: 30,
+        timeout: 5,
+        retries: 3,
+        startPeriod: 0,
+      });
+      assert.deepEqual(def.linuxParameters, { initProcessEnabled: true });
+      assert.ok(!("command" in containerDefinition(spec())));
+      assert.ok(!("healthCheck" in containerDefinition(spec())));
+    });
+
+    it("gives every writable path its own volume name", () => {
+      assert.equal(scratchVolumeName("/var/cache/nginx"), "scratch-var-cache-nginx");
+      assert.deepEqual(
+        containerDefinition(spec({ writablePaths: ["/tmp", "/run"] })).mountPoints.map(
+          (m) => m.sourceVolume,
+        ),
+        ["scratch-tmp", "scratch-run"],
+      );
+    });
+  });
+
+  describe("IAM statements", () => {
+    it("scopes a Secrets Manager reference to the secret, without the JSON-key selector", () => {
+      assert.equal(secretResourceArn(SM_KEY), SM);
+      assert.equal(secretResourceArn(SM), SM);
+      assert.equal(secretResourceArn(SSM), SSM);
+    });
+
+    it("reads exactly the configured secrets, never `*` (IAM.21, CKV_AWS_355)", () => {
+      const statements = secretReadStatements({ A: SSM, B: SM_KEY, C: SM });
+      assert.deepEqual(statements, [
+        { Sid: "ReadSsmParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: [SSM] },
+        {
+          Sid: "ReadSecrets",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: [SM],
+        },
+      ]);
+    });
+
+    it("adds kms:Decrypt on the given key only, and nothing without secrets (KMS.1/2)", () => {
+      const key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+      assert.deepEqual(secretReadStatements({ A: SSM }, key).at(-1), {
+        Sid: "DecryptSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: key,
+      });
+      assert.deepEqual(secretReadStatements({}, key), []);
+    });
+
+    it("pulls only from the workload's repository; only the ECR login uses `*`", () => {
+      const repo = "arn:aws:ecr:us-east-1:123456789012:repository/dev/api";
+      const [pull, login] = imagePullStatements(repo);
+      assert.equal(pull!.Resource, repo);
+      assert.deepEqual(login, {
+        Sid: "EcrLogin",
+        Effect: "Allow",
+        Action: "ecr:GetAuthorizationToken",
+        Resource: "*",
+      });
+    });
+
+    it("grants ECS Exec only the ssmmessages channel actions", () => {
+      assert.equal(EXEC_STATEMENTS.length, 1);
+      for (const action of EXEC_STATEMENTS[0]!.Action) assert.match(action, /^ssmmessages:/);
+    });
+  });
+
+  it("names the family and log group after the stack and workload", () => {
+    assert.equal(taskFamily("prod", "api"), "prod-api");
+    assert.equal(workloadLogGroupName("prod", "api"), "/vitcord/prod/api");
+  });
+
+  describe("container config", () => {
+    it("defaults to a read-only root, /tmp writable, 30 s stop timeout, no task policies", () => {
+      assert.deepEqual(parse({}), {
+        environment: {},
+        secrets: {},
+        stopTimeoutSeconds: 30,
+        readonlyRootFilesystem: true,
+        writablePaths: ["/tmp"],
+        taskPolicyArns: [],
+      });
+    });
+
+    it("takes YAML numbers and booleans in the environment as text", () => {
+      assert.deepEqual(parse({ environment: { WEB_CONCURRENCY: 2, DEBUG: false } }).environment, {
+        WEB_CONCURRENCY: "2",
+        DEBUG: "false",
+      });
+    });
+
+    it("rejects AWS credentials in the environment (ECS.8)", () => {
+      assert.deepEqual(problems({ environment: { AWS_SECRET_ACCESS_KEY: "abc" } }), [
+        'vitcord-infra:services.api.environment.AWS_SECRET_ACCESS_KEY = "abc": AWS credentials must not be set in the environment (ECS.8); the task role provides AWS access, and other credentials go in secrets',
+      ]);
+    });
+
+    it("rejects a name that is both an environment variable and a secret", () => {
+      assert.deepEqual(
+        problems({ environment: { DATABASE_URL: "x" }, secrets: { DATABASE_URL: SHORT_SSM } }),
+        [
+          `vitcord-infra:services.api.secrets.DATABASE_URL = "${SHORT_SSM}": is also set in environment; a name can be in environment or in secrets, not both`,
+        ],
+      );
+    });
+
+    it("rejects a secret that is not an SSM parameter or Secrets Manager ARN", () => {
+      for (const bad of [
+        "my-secret",
+        "arn:aws:s3:::bucket/key",
+        "arn:aws:ssm:us-east-1:1234:parameter/x",
+      ]) {
+        assert.deepEqual(problems({ secrets: { DB: bad } }), [
+          `vitcord-infra:services.api.secrets.DB = ${JSON.stringify(bad)}: must be an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`,
+        ]);
+      }
+    });
+
+    it("rejects root as the container user (ECS.20)", () => {
+      for (const user of ["root", "0", "0:0", "root:app"]) {
+        assert.deepEqual(problems({ user }), [
+          `vitcord-infra:services.api.user = ${JSON.stringify(user)}: must not be root or uid 0 (ECS.20: containers run as a non-root user)`,
+        ]);
+      }
+    });
+
+    it("rejects a stop timeout above ECS's 120 s and relative writable paths", () => {
+      assert.deepEqual(problems({ stopTimeoutSeconds: 300, writablePaths: ["tmp"] }), [
+        "vitcord-infra:services.api.stopTimeoutSeconds = 300: must be a whole number from 2 to 120 seconds",
+        'vitcord-infra:services.api.writablePaths.0 = "tmp": must be an absolute path such as /tmp',
+      ]);
+    });
+
+    it("rejects a health check command that is neither a string nor CMD/CMD-SHELL", () => {
+      assert.deepEqual(problems({ containerHealthCheck: { command: ["curl", "-f"] } }), [
+        'vitcord-infra:services.api.containerHealthCheck.command = ["curl","-f"]: must be a shell command string, or a list starting with "CMD" or "CMD-SHELL"',
+      ]);
+    });
+  });
+});
