@@ -295,6 +295,12 @@ export interface WorkloadTaskArgs {
    * @default false
    */
   readonly execEnabled?: boolean;
+  /**
+   * Environment variables whose values are known only at deploy time (a worker's queue URL),
+   * added to `container.environment`; config validation keeps the names apart.
+   * @default {}
+   */
+  readonly deployTimeEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
 }
 
 /**
@@ -387,11 +393,12 @@ export class WorkloadTask extends pulumi.ComponentResource {
     }
 
     const containerDefinitions = pulumi
-      .all([args.image, logGroup.name])
-      .apply(([image, logGroupName]) =>
+      .all([args.image, logGroup.name, pulumi.output(args.deployTimeEnvironment ?? {})])
+      .apply(([image, logGroupName, deployTimeEnvironment]) =>
         JSON.stringify([
           containerDefinition({
             ...container,
+            environment: { ...container.environment, ...deployTimeEnvironment },
             name,
             image,
             port: args.port,
