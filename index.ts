@@ -1,6 +1,7 @@
 // The vitcord-infra program: read the stack's validated config, then wire the components.
 import * as aws from "@pulumi/aws";
 import { PrivateNetwork } from "./components";
+import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
@@ -32,8 +33,23 @@ const network = new PrivateNetwork(
   { providers: { aws: provider } },
 );
 
+const cluster = new Ec2Cluster(
+  "cluster",
+  {
+    network,
+    ...config.cluster,
+    logRetentionDays: config.logRetentionDays,
+    deletionProtection: config.deletionProtection,
+  },
+  { providers: { aws: provider } },
+);
+
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcCidr = network.cidrBlock;
 export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;
+export const clusterName = cluster.clusterName;
+export const clusterArn = cluster.clusterArn;
+export const capacityProviderName = cluster.capacityProviderName;
+export const serviceConnectNamespace = cluster.serviceConnectNamespaceName;

@@ -1,3 +1,4 @@
+export * from "./cluster";
 export * from "./network";
 export * from "./options";
 export * from "./refs";

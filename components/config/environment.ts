@@ -2,6 +2,8 @@
  * The two kinds of environment and every default that differs between them, in one place.
  * A stack names its environment (`vitcord-infra:environment`); keys it leaves out take these.
  */
+import type { ClusterDefaults } from "./cluster";
+
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
@@ -24,6 +26,7 @@ export interface EnvironmentDefaults {
     readonly availabilityZones: number;
     readonly natGateways: NatStrategy;
   };
+  readonly cluster: ClusterDefaults;
 }
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
@@ -32,10 +35,32 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     deletionProtection: false,
     // One NAT gateway: a dev outage of one AZ's egress is acceptable for $36.50/month saved per NAT.
     network: { cidr: "10.10.0.0/16", availabilityZones: 2, natGateways: "single" },
+    // Small Graviton instances, all Spot (two sizes give Spot two pools); full instances are fine.
+    cluster: {
+      instanceTypes: ["t4g.medium", "t4g.large"],
+      minSize: 1,
+      maxSize: 4,
+      spot: { enabled: true, onDemandBase: 0, onDemandPercentageAboveBase: 0 },
+      targetCapacity: 100,
+      rootVolumeGiB: 30,
+      containerInsights: "enabled",
+    },
   },
   prod: {
     logRetentionDays: 365,
     deletionProtection: true,
     network: { cidr: "10.20.0.0/16", availabilityZones: 3, natGateways: "perAz" },
+    // On-demand, one instance per AZ at least, two types (AutoScaling.6: a shortage of one type in
+    // an AZ does not stop scaling); 90% target capacity keeps headroom for the extra
+    // tasks of a rolling deploy (maximumPercent 200). If Spot is turned on, 3 stay on-demand.
+    cluster: {
+      instanceTypes: ["m7g.large", "m6g.large"],
+      minSize: 3,
+      maxSize: 12,
+      spot: { enabled: false, onDemandBase: 3, onDemandPercentageAboveBase: 0 },
+      targetCapacity: 90,
+      rootVolumeGiB: 50,
+      containerInsights: "enabled",
+    },
   },
 };

@@ -3,6 +3,7 @@ import { CONFIG_NAMESPACE, ConfigError, describeIssues } from "./errors";
 import { ENVIRONMENTS, Environment } from "./environment";
 import { environmentSchema, ProjectConfig, stackSchema } from "./schema";
 
+export * from "./cluster";
 export * from "./environment";
 export * from "./errors";
 export * from "./instance-types";

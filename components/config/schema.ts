@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
+import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 
@@ -24,6 +25,7 @@ export function stackSchema(environment: Environment) {
     deletionProtection: booleanFlag.default(defaults.deletionProtection),
     tags: tagMap.default({}),
     network: networkSchema(environment),
+    cluster: clusterSchema(environment),
   });
 }
 

@@ -182,6 +182,8 @@ export function resourceState(
       };
     case "aws:ec2/securityGroup:SecurityGroup":
       return { id: `sg-${shortHash(name, 17)}`, state: base };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      return { id: `lt-${shortHash(name, 17)}`, state: { ...base, latestVersion: 1 } };
     default:
       return { id, state: base };
   }

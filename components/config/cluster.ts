@@ -1,0 +1,157 @@
+import { z } from "zod";
+import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import { INSTANCE_FAMILIES, INSTANCE_TYPES, instanceTypeInfo } from "./instance-types";
+import { booleanFlag, intInRange, oneOf, strictObject } from "./schema-helpers";
+
+/** Instances in the Auto Scaling group: a sanity bound, well below any account quota. */
+export const CLUSTER_SIZE_MAX = 100;
+/** The ECS-optimized AL2023 AMI's root snapshot is 30 GiB: a smaller volume cannot launch. */
+export const ROOT_VOLUME_MIN_GIB = 30;
+/** gp3's largest volume (16 TiB). */
+export const ROOT_VOLUME_MAX_GIB = 16384;
+/** More overrides than this only slow the Auto Scaling group's choice down (AWS allows 40). */
+export const INSTANCE_TYPES_MAX = 20;
+
+/** Container Insights levels; turning it off is not offered (ECS.12, CKV_AWS_65). */
+export const CONTAINER_INSIGHTS = ["enabled", "enhanced"] as const;
+export type ContainerInsights = (typeof CONTAINER_INSIGHTS)[number];
+
+/** How the Auto Scaling group buys its instances. */
+export interface SpotSettings {
+  /** Buy Spot instances above the on-demand base; off means every instance is on-demand. */
+  readonly enabled: boolean;
+  /** Instances that are always on-demand, whatever the Spot market does. */
+  readonly onDemandBase: number;
+  /** Percent of the instances above the base that are on-demand (the rest are Spot). */
+  readonly onDemandPercentageAboveBase: number;
+}
+
+/** The per-environment defaults of `vitcord-infra:cluster` (see ENVIRONMENT_DEFAULTS). */
+export interface ClusterDefaults {
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly spot: SpotSettings;
+  readonly targetCapacity: number;
+  readonly rootVolumeGiB: number;
+  readonly containerInsights: ContainerInsights;
+}
+
+/**
+ * Why an instance type is not accepted, or undefined if it is: an unknown family and an unknown
+ * size of a known family get different answers, each listing what is supported.
+ */
+export function instanceTypeProblem(type: string): string | undefined {
+  if (instanceTypeInfo(type) !== undefined) return undefined;
+  const family = type.split(".")[0] ?? "";
+  const sizes = Object.keys(INSTANCE_TYPES)
+    .filter((t) => t.startsWith(`${family}.`))
+    .map((t) => t.slice(family.length + 1));
+  if (sizes.length > 0) {
+    return `is not a supported size of ${family}; supported sizes: ${sizes.join(", ")}`;
+  }
+  return `is not a supported instance type; use <family>.<size> with a family of: ${INSTANCE_FAMILIES.join(", ")}`;
+}
+
+const instanceType = z
+  .string({ error: "must be an instance type such as t4g.medium" })
+  .superRefine((type, ctx) => {
+    const problem = instanceTypeProblem(type);
+    if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
+  });
+
+const instanceTypes = z
+  .array(instanceType, { error: "must be a list of instance types, e.g. [t4g.medium, t4g.large]" })
+  .min(1, { error: "must list at least one instance type" })
+  .max(INSTANCE_TYPES_MAX, { error: `must list at most ${INSTANCE_TYPES_MAX} instance types` })
+  .superRefine((types, ctx) => {
+    const seen = new Set<string>();
+    for (const type of types) {
+      if (seen.has(type)) ctx.addIssue({ code: "custom", message: `lists ${type} twice` });
+      seen.add(type);
+    }
+    // One launch template has one AMI, and the ECS-optimized AMI is built per architecture.
+    const byArchitecture = new Map<string, string[]>();
+    for (const type of types) {
+      const architecture = instanceTypeInfo(type)?.architecture;
+      if (architecture === undefined) return; // already reported per type
+      byArchitecture.set(architecture, [...(byArchitecture.get(architecture) ?? []), type]);
+    }
+    if (byArchitecture.size > 1) {
+      const groups = [...byArchitecture].map(([arch, list]) => `${arch}: ${list.join(", ")}`);
+      ctx.addIssue({
+        code: "custom",
+        message: `mixes architectures (${groups.join("; ")}); all types must be arm64 (Graviton) or all x86_64, as one launch template has one AMI`,
+      });
+    }
+  });
+
+const percent = (min: number) => intInRange(min, 100, "percent");
+
+function spotSchema(defaults: SpotSettings) {
+  return strictObject({
+    enabled: booleanFlag.default(defaults.enabled),
+    onDemandBase: intInRange(0, CLUSTER_SIZE_MAX, "instances").default(defaults.onDemandBase),
+    onDemandPercentageAboveBase: percent(0).default(defaults.onDemandPercentageAboveBase),
+  }).prefault({});
+}
+
+/**
+ * `vitcord-infra:cluster`: the EC2 capacity of the ECS cluster. Cross-field rules name the key
+ * that the stack set: when min > max, the one that differs from its default is the one to blame.
+ */
+export function clusterSchema(environment: Environment) {
+  const defaults = ENVIRONMENT_DEFAULTS[environment].cluster;
+  return strictObject({
+    /** One or more instance types, all of one architecture. */
+    instanceTypes: instanceTypes.default([...defaults.instanceTypes]),
+    minSize: intInRange(0, CLUSTER_SIZE_MAX, "instances").default(defaults.minSize),
+    maxSize: intInRange(1, CLUSTER_SIZE_MAX, "instances").default(defaults.maxSize),
+    /** Instances at creation; managed scaling owns the number afterwards. */
+    desiredCapacity: intInRange(0, CLUSTER_SIZE_MAX, "instances").optional(),
+    spot: spotSchema(defaults.spot),
+    /** How full managed scaling keeps the instances; below 100 leaves room for deploys. */
+    targetCapacity: percent(1).default(defaults.targetCapacity),
+    rootVolumeGiB: intInRange(ROOT_VOLUME_MIN_GIB, ROOT_VOLUME_MAX_GIB, "GiB").default(
+      defaults.rootVolumeGiB,
+    ),
+    containerInsights: oneOf(CONTAINER_INSIGHTS).default(defaults.containerInsights),
+  })
+    .superRefine((cluster, ctx) => {
+      // zod still runs this after a range error; such a size is reported once, there.
+      const size = (n: number, min: number) =>
+        Number.isInteger(n) && n >= min && n <= CLUSTER_SIZE_MAX;
+      if (!size(cluster.minSize, 0) || !size(cluster.maxSize, 1)) return;
+      if (cluster.minSize > cluster.maxSize) {
+        // Defaults satisfy min ≤ max, so if min kept its default, max is the key the stack set.
+        if (cluster.minSize === defaults.minSize) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["maxSize"],
+            message: `must be at least vitcord-infra:cluster.minSize (${cluster.minSize})`,
+          });
+        } else {
+          ctx.addIssue({
+            code: "custom",
+            path: ["minSize"],
+            message: `must be at most vitcord-infra:cluster.maxSize (${cluster.maxSize})`,
+          });
+        }
+      }
+      const desired = cluster.desiredCapacity;
+      if (
+        desired !== undefined &&
+        size(desired, 0) &&
+        (desired < cluster.minSize || desired > cluster.maxSize)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["desiredCapacity"],
+          message: `must be from vitcord-infra:cluster.minSize (${cluster.minSize}) to vitcord-infra:cluster.maxSize (${cluster.maxSize})`,
+        });
+      }
+    })
+    .prefault({});
+}
+
+export type ClusterConfig = z.output<ReturnType<typeof clusterSchema>>;
