@@ -1,0 +1,193 @@
+import { Command, CommanderError, Option } from "commander";
+import type { CliContext } from "./context";
+import {
+  outputsCommand,
+  releaseCommand,
+  scaleCommand,
+  StackCommand,
+  stackCommand,
+  StackOptions,
+} from "./deploy";
+import { describeError } from "./errors";
+import { logsCommand, releasesCommand, statusCommand } from "./observe";
+import { runCommand } from "./run-task";
+
+type Action = (...args: never[]) => Promise<number>;
+
+/** --stack and --secrets-provider, on every command. */
+function stackOptions(command: Command): Command {
+  return command
+    .requiredOption("-s, --stack <name>", "the stack (a Pulumi.<name>.yaml in the project)")
+    .addOption(
+      new Option(
+        "--secrets-provider <url>",
+        "secrets provider for a new stack: passphrase (default) or awskms://<key>",
+      ).env("PULUMI_SECRETS_PROVIDER"),
+    );
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const DESCRIPTIONS: Record<StackCommand, string> = {
+  preview: "show what a deploy would change",
+  up: "deploy the stack (prod needs --yes or a confirmation)",
+  refresh: "update the state from what exists in AWS",
+  destroy: "delete every resource of the stack (prod needs --yes or a confirmation)",
+};
+
+/**
+ * The `infra` command line. `run(action)` runs a command's handler and keeps its exit code;
+ * commander itself reports unknown commands and options.
+ */
+export function buildProgram(ctx: CliContext, setExitCode: (code: number) => void): Command {
+  const run =
+    <A extends Action>(action: A) =>
+    async (...args: Parameters<A>): Promise<void> => {
+      setExitCode(await action(...args));
+    };
+  const program = new Command("infra")
+    .description(
+      "Operate vitcord-infra stacks: deploy, release, run one-off tasks, read logs, scale.\n" +
+        "Run as: npm run infra -- <command> [options]",
+    )
+    .exitOverride()
+    .showHelpAfterError("(add --help for usage)")
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    });
+
+  for (const name of ["preview", "up", "refresh", "destroy"] as const) {
+    const command = stackOptions(program.command(name).description(DESCRIPTIONS[name]))
+      .option("--json", "print the summary as JSON")
+      .option("-y, --yes", "confirm a change to a protected (prod) stack without asking");
+    if (name === "preview" || name === "up") {
+      command.option(
+        "--policy-pack <dir>",
+        "run a policy pack (repeatable), e.g. policy",
+        collect,
+        [],
+      );
+    }
+    command.action(run((opts: StackOptions) => stackCommand(ctx, name, opts)));
+  }
+
+  stackOptions(program.command("outputs").description("print the stack outputs (secrets masked)"))
+    .option("--json", "print them as JSON")
+    .action(run((opts: StackOptions) => outputsCommand(ctx, opts)));
+
+  stackOptions(
+    program
+      .command("release")
+      .description(
+        "deploy a new image tag of a service (the circuit breaker rolls back a failed one)",
+      )
+      .argument("<service>", "a configured service, e.g. api")
+      .argument("<imageTag>", "the image tag to run, e.g. v1.4.2 or a git sha"),
+  )
+    .option("--json", "print the summary as JSON")
+    .option("-y, --yes", "confirm a release to a protected (prod) stack without asking")
+    .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
+    .action(
+      run((service: string, tag: string, opts: StackOptions) =>
+        releaseCommand(ctx, service, tag, opts),
+      ),
+    );
+
+  stackOptions(
+    program
+      .command("releases")
+      .description("list a service's releases (task-definition revisions), to roll back to one")
+      .argument("<service>", "a configured service"),
+  )
+    .option("--limit <n>", "how many revisions to show", "10")
+    .option("--json", "print them as JSON")
+    .action(
+      run((service: string, opts: StackOptions & { limit?: string }) =>
+        releasesCommand(ctx, service, opts),
+      ),
+    );
+
+  stackOptions(
+    program
+      .command("run")
+      .description("run a one-off task (e.g. a migration); exits with the command's exit code")
+      .argument("<workload>", "a configured service or worker whose task definition to use")
+      .argument("<command...>", "the command, after --, e.g. -- bin/rails db:migrate"),
+  ).action(
+    run((workload: string, command: string[], opts: StackOptions) =>
+      runCommand(ctx, workload, command, opts),
+    ),
+  );
+
+  stackOptions(
+    program
+      .command("logs")
+      .description("print a service's or worker's logs")
+      .argument("<workload>", "a configured service or worker"),
+  )
+    .option("--since <age>", "how far back: 30s, 15m, 1h, 2d", "1h")
+    .option("-f, --follow", "keep printing new lines until Ctrl-C")
+    .action(
+      run((workload: string, opts: StackOptions & { since?: string; follow?: boolean }) =>
+        logsCommand(ctx, workload, opts),
+      ),
+    );
+
+  stackOptions(
+    program
+      .command("status")
+      .description("desired/running/pending tasks and the latest rollout of every workload"),
+  )
+    .option("--json", "print it as JSON")
+    .action(run((opts: StackOptions) => statusCommand(ctx, opts)));
+
+  stackOptions(
+    program
+      .command("scale")
+      .description("set a service's or worker's desired task count and deploy it")
+      .argument("<workload>", "a configured service or worker")
+      .argument("<count>", "tasks to run, 0 or more"),
+  )
+    .option("--json", "print the summary as JSON")
+    .option("-y, --yes", "confirm scaling a protected (prod) stack without asking")
+    .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
+    .action(
+      run((workload: string, count: string, opts: StackOptions) =>
+        scaleCommand(ctx, workload, count, opts),
+      ),
+    );
+
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (the arguments after the script name) and returns the exit code. Every
+ * failure is one `error:` line on stderr; none escapes as a stack trace.
+ */
+export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram(ctx, (code) => {
+    exitCode = code;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 0;
+    }
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // commander has printed its own message (or the help) already.
+      return error.exitCode;
+    }
+    ctx.stderr.write(`error: ${describeError(error)}\n`);
+    if (ctx.env.INFRA_DEBUG !== undefined && error instanceof Error) {
+      ctx.stderr.write(`${error.stack ?? ""}\n`);
+    }
+    return error instanceof Error && "exitCode" in error && typeof error.exitCode === "number"
+      ? error.exitCode
+      : 1;
+  }
+}

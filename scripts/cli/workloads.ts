@@ -1,0 +1,212 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import type { OutputMap } from "@pulumi/pulumi/automation";
+import { CONFIG_NAMESPACE, parseStackConfig } from "../../components/config";
+import { readStackConfig } from "../lib/stack-files";
+import { CliError, UnknownWorkloadError } from "./errors";
+
+/** What the CLI needs to know about a stack before it talks to Pulumi or AWS. */
+export interface StackInfo {
+  readonly stack: string;
+  /** `vitcord-infra:environment`; `prod` stacks need confirmation to deploy or destroy. */
+  readonly environment: string;
+  readonly region: string;
+  /** Configured web services (`vitcord-infra:services.<name>`), sorted. */
+  readonly services: readonly string[];
+  /** Configured workers (`vitcord-infra:workers.<name>`), sorted. */
+  readonly workers: readonly string[];
+  /** `secretsprovider:` from Pulumi.<stack>.yaml, once the stack exists with a non-default one. */
+  readonly secretsProvider?: string;
+}
+
+/** Environments whose stacks are protected: `up` and `destroy` need --yes or a confirmation. */
+export const PROTECTED_ENVIRONMENTS: readonly string[] = ["prod"];
+
+function keysOf(value: unknown): string[] {
+  return value !== null && typeof value === "object" ? Object.keys(value).sort() : [];
+}
+
+function stackFileProvider(stack: string, projectDir: string): string | undefined {
+  for (const ext of ["yaml", "yml"]) {
+    const file = path.join(projectDir, `Pulumi.${stack}.${ext}`);
+    if (!fs.existsSync(file)) continue;
+    const settings = parse(fs.readFileSync(file, "utf8")) as { secretsprovider?: unknown } | null;
+    const provider = settings?.secretsprovider;
+    return typeof provider === "string" ? provider : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the stack file only (no validation): enough to know the stack exists (else
+ * `UnknownStackError` listing the stacks) and whether it is protected.
+ */
+export function peekStack(stack: string, projectDir: string): StackInfo {
+  const raw = readStackConfig(stack, projectDir);
+  return {
+    stack,
+    environment: raw["vitcord-infra:environment"] ?? "",
+    region: raw["aws:region"] ?? "",
+    services: [],
+    workers: [],
+    secretsProvider: stackFileProvider(stack, projectDir),
+  };
+}
+
+/**
+ * Reads and validates the stack's config (a `ConfigError` names every bad key) and lists its
+ * workloads. Stacks without `services`/`workers` keys simply have none.
+ */
+export function loadStack(stack: string, projectDir: string): StackInfo {
+  const config = parseStackConfig(stack, readStackConfig(stack, projectDir)) as object;
+  const { services, workers } = config as { services?: unknown; workers?: unknown };
+  return {
+    ...peekStack(stack, projectDir),
+    environment: (config as { environment: string }).environment,
+    region: (config as { region: string }).region,
+    services: keysOf(services),
+    workers: keysOf(workers),
+  };
+}
+
+/**
+ * Validates the stack config as it will be after `setConfig(<key>, value, path=true)`, so that a
+ * release or scale the program would reject (an explicit `image` next to the new `imageTag`, a
+ * count outside the autoscaling range) fails here with the `ConfigError`, before anything changes.
+ */
+export function checkConfigChange(
+  stack: string,
+  projectDir: string,
+  path: readonly [string, ...string[]],
+  value: string | number,
+): void {
+  const raw = readStackConfig(stack, projectDir);
+  const [top, ...rest] = path;
+  const key = `${CONFIG_NAMESPACE}:${top}`;
+  const root = (raw[key] !== undefined ? JSON.parse(raw[key]) : {}) as Record<string, unknown>;
+  let node = root;
+  for (const segment of rest.slice(0, -1)) {
+    const next = node[segment];
+    node = (node[segment] = next !== null && typeof next === "object" ? next : {}) as Record<
+      string,
+      unknown
+    >;
+  }
+  node[rest[rest.length - 1] ?? top] = value;
+  parseStackConfig(stack, { ...raw, [key]: JSON.stringify(root) });
+}
+
+export function isProtected(info: StackInfo): boolean {
+  return PROTECTED_ENVIRONMENTS.includes(info.environment);
+}
+
+export type WorkloadKind = "service" | "worker";
+
+export interface Workload {
+  readonly name: string;
+  readonly kind: WorkloadKind;
+}
+
+/** Finds a service or worker by name; unknown names list the configured ones. */
+export function resolveWorkload(
+  info: StackInfo,
+  name: string,
+  kinds: readonly WorkloadKind[] = ["service", "worker"],
+): Workload {
+  if (kinds.includes("service") && info.services.includes(name)) return { name, kind: "service" };
+  if (kinds.includes("worker") && info.workers.includes(name)) return { name, kind: "worker" };
+  const known = [
+    ...(kinds.includes("service") ? info.services : []),
+    ...(kinds.includes("worker") ? info.workers.map((w) => `${w} (worker)`) : []),
+  ];
+  const label = kinds.length === 1 ? kinds[0]! : "service or worker";
+  throw new UnknownWorkloadError(name, info.stack, label, known);
+}
+
+/** Docker's tag grammar: a word character first, then up to 127 of [A-Za-z0-9_.-]. */
+export const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export function parseImageTag(tag: string): string {
+  if (!IMAGE_TAG.test(tag)) {
+    throw new CliError(
+      `Invalid image tag ${JSON.stringify(tag)}: a tag is 1 to 128 characters of ` +
+        "letters, digits, _ . and -, and must not start with . or -.",
+    );
+  }
+  return tag;
+}
+
+/** A desired count: a whole number from 0 (scale to zero) up. */
+export function parseCount(text: string): number {
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
+    throw new CliError(
+      `Invalid count ${JSON.stringify(text)}: must be a whole number of tasks, 0 or more.`,
+    );
+  }
+  return Number(text);
+}
+
+/** The per-workload entries of the stack's `services` and `workers` outputs (index.ts). */
+export interface WorkloadOutputs {
+  readonly serviceName?: string;
+  readonly logGroupName?: string;
+  readonly taskDefinitionFamily?: string;
+  readonly containerName?: string;
+  readonly securityGroupId?: string;
+  readonly subnetIds?: readonly string[];
+  readonly url?: string;
+}
+
+/** The stack outputs the operations commands read (the stack-output contract). */
+export interface StackOutputs {
+  readonly clusterName?: string;
+  readonly capacityProviderName?: string;
+  readonly privateSubnetIds?: readonly string[];
+  readonly services: Readonly<Record<string, WorkloadOutputs>>;
+  readonly workers: Readonly<Record<string, WorkloadOutputs>>;
+}
+
+export function readOutputs(outputs: OutputMap): StackOutputs {
+  const value = (key: string): unknown => outputs[key]?.value;
+  const record = (key: string) => {
+    const v = value(key);
+    return (v !== null && typeof v === "object" ? v : {}) as Record<string, WorkloadOutputs>;
+  };
+  const str = (key: string) =>
+    typeof value(key) === "string" ? (value(key) as string) : undefined;
+  const subnets = value("privateSubnetIds");
+  return {
+    clusterName: str("clusterName"),
+    capacityProviderName: str("capacityProviderName"),
+    privateSubnetIds: Array.isArray(subnets) ? (subnets as string[]) : undefined,
+    services: record("services"),
+    workers: record("workers"),
+  };
+}
+
+/** A workload's outputs, or a clear error when the stack has not deployed it yet. */
+export function workloadOutputs(
+  outputs: StackOutputs,
+  workload: Workload,
+  stack: string,
+): WorkloadOutputs {
+  const entry = (workload.kind === "service" ? outputs.services : outputs.workers)[workload.name];
+  if (entry === undefined) {
+    throw new CliError(
+      `The ${workload.kind} ${workload.name} is configured but not deployed in stack ${stack} ` +
+        `(no ${workload.kind}s.${workload.name} in the stack outputs): run \`npm run infra -- up --stack ${stack}\` first.`,
+    );
+  }
+  return entry;
+}
+
+/** A required output field, or a clear error naming it. */
+export function required<T>(value: T | undefined, what: string, stack: string): T {
+  if (value === undefined || value === null || value === "") {
+    throw new CliError(
+      `Stack ${stack} has no ${what} output: deploy it first (\`npm run infra -- up --stack ${stack}\`).`,
+    );
+  }
+  return value;
+}

@@ -1,0 +1,221 @@
+// Test doubles for the operations CLI (scripts/cli): a project directory with dev and prod stack
+// files, a recording Automation API stack, and a CliContext whose every outside effect is faked.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
+import { createAwsClients } from "../scripts/cli/aws";
+import type { AutomationStack, CliContext, Writer } from "../scripts/cli/context";
+import { main } from "../scripts/cli/program";
+
+const CERTIFICATE =
+  "arn:aws:acm:us-east-1:123456789012:certificate/0f4c1a2b-1111-2222-3333-444455556666";
+
+/** Stack files with the company's three workloads: services api and notifications, worker jobs. */
+export const STACK_FILES: Record<string, string> = {
+  "Pulumi.yaml": fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"),
+  "Pulumi.dev.yaml": `config:
+  aws:region: eu-west-1
+  vitcord-infra:environment: dev
+  vitcord-infra:services:
+    api:
+      imageTag: v1.0.0
+      autoscaling: { min: 1, max: 4, cpuTarget: 60 }
+    notifications:
+      imageTag: v1.0.0
+  vitcord-infra:workers:
+    jobs:
+      repository: api
+      command: [bundle, exec, sidekiq]
+`,
+  "Pulumi.prod.yaml": `config:
+  aws:region: us-east-1
+  vitcord-infra:environment: prod
+  vitcord-infra:services:
+    api:
+      imageTag: v1.0.0
+      certificateArn: ${CERTIFICATE}
+  vitcord-infra:workers:
+    jobs:
+      repository: api
+      command: [bundle, exec, sidekiq]
+`,
+};
+
+/** A fresh project directory holding `files` (the STACK_FILES by default). */
+export function makeProject(files: Record<string, string> = STACK_FILES): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "infra-cli-"));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** A Writer that keeps what it was given. */
+export class Capture implements Writer {
+  text = "";
+  constructor(readonly isTTY = false) {}
+  write(text: string): void {
+    this.text += text;
+  }
+}
+
+/** One Automation API call the CLI made: the method and its arguments (functions kept). */
+export interface Call {
+  readonly method: string;
+  readonly args: unknown[];
+}
+
+/** Engine events of a small deploy: one resource created, one unchanged, a summary. */
+export const DEPLOY_EVENTS: EngineEvent[] = [
+  {
+    sequence: 1,
+    timestamp: 1,
+    resourcePreEvent: {
+      metadata: meta("create", "aws:ecs/service:Service", "api"),
+    },
+  },
+  {
+    sequence: 2,
+    timestamp: 2,
+    resourcePreEvent: { metadata: meta("same", "aws:ec2/vpc:Vpc", "vpc") },
+  },
+  {
+    sequence: 3,
+    timestamp: 3,
+    resOutputsEvent: { metadata: meta("create", "aws:ecs/service:Service", "api") },
+  },
+  {
+    sequence: 4,
+    timestamp: 4,
+    summaryEvent: {
+      maybeCorrupt: false,
+      durationSeconds: 75,
+      resourceChanges: { create: 1, same: 1 },
+      policyPacks: {},
+    },
+  },
+];
+
+function meta(op: "create" | "same", type: string, name: string) {
+  return {
+    op,
+    urn: `urn:pulumi:dev::vitcord-infra::${type}::${name}`,
+    type,
+    provider: "",
+  };
+}
+
+/**
+ * A recording stand-in for the Automation API `Stack`: every call lands in `calls`; operations
+ * replay `events` through the caller's onEvent and resolve like the real ones.
+ */
+export class FakeStack implements AutomationStack {
+  readonly calls: Call[] = [];
+  events: EngineEvent[] = DEPLOY_EVENTS;
+  stackOutputs: OutputMap = {};
+  failWith?: Error;
+
+  constructor(readonly name: string) {}
+
+  private operate(method: string, args: unknown[]) {
+    this.calls.push({ method, args });
+    if (this.failWith !== undefined) return Promise.reject(this.failWith);
+    const opts = args[0] as { onEvent?: (e: EngineEvent) => void } | undefined;
+    for (const event of this.events) opts?.onEvent?.(event);
+    const changes = { create: 1, same: 1 };
+    const summary = {
+      kind: method,
+      startTime: new Date(0),
+      endTime: new Date(75_000),
+      message: "",
+      environment: {},
+      config: {},
+      result: "succeeded",
+      version: 2,
+      resourceChanges: changes,
+    };
+    return Promise.resolve({
+      stdout: "",
+      stderr: "",
+      summary,
+      changeSummary: changes,
+      outputs: this.stackOutputs,
+    });
+  }
+
+  setConfig = (...args: unknown[]): Promise<void> => {
+    this.calls.push({ method: "setConfig", args });
+    return Promise.resolve();
+  };
+  preview = ((...args: unknown[]) => this.operate("preview", args)) as AutomationStack["preview"];
+  up = ((...args: unknown[]) => this.operate("up", args)) as AutomationStack["up"];
+  refresh = ((...args: unknown[]) => this.operate("refresh", args)) as AutomationStack["refresh"];
+  destroy = ((...args: unknown[]) => this.operate("destroy", args)) as AutomationStack["destroy"];
+  outputs = (): Promise<OutputMap> => {
+    this.calls.push({ method: "outputs", args: [] });
+    return Promise.resolve(this.stackOutputs);
+  };
+}
+
+/** What a test reads back after running the CLI. */
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** createOrSelectStack calls: [LocalProgramArgs, LocalWorkspaceOptions]. */
+  readonly opened: unknown[][];
+  readonly stack: FakeStack;
+  readonly prompts: string[];
+  readonly sleeps: number[];
+}
+
+export interface FakeOptions {
+  readonly projectDir?: string;
+  readonly env?: Record<string, string | undefined>;
+  /** PATH lookup; the default finds `pulumi`. */
+  readonly findExecutable?: (name: string) => string | undefined;
+  readonly interactive?: boolean;
+  readonly answer?: string;
+  readonly stack?: FakeStack;
+  readonly homeDir?: string;
+  readonly tty?: boolean;
+  /** Called on every sleep; may abort the controller to stop a loop. */
+  readonly onSleep?: (count: number, abort: AbortController) => void;
+}
+
+/** Runs the CLI on `argv` with everything outside it faked; never touches Pulumi or AWS. */
+export async function runCli(argv: string[], options: FakeOptions = {}): Promise<Run> {
+  const stdout = new Capture(options.tty ?? false);
+  const stderr = new Capture(options.tty ?? false);
+  const opened: unknown[][] = [];
+  const prompts: string[] = [];
+  const sleeps: number[] = [];
+  const stack = options.stack ?? new FakeStack("dev");
+  const abort = new AbortController();
+  const ctx: CliContext = {
+    projectDir: options.projectDir ?? makeProject(),
+    env: options.env ?? { PULUMI_BACKEND_URL: "s3://vitcord-state", PULUMI_CONFIG_PASSPHRASE: "" },
+    stdout,
+    stderr,
+    interactive: options.interactive ?? false,
+    prompt: (question) => {
+      prompts.push(question);
+      return Promise.resolve(options.answer ?? "");
+    },
+    sleep: (ms) => {
+      sleeps.push(ms);
+      options.onSleep?.(sleeps.length, abort);
+      return Promise.resolve();
+    },
+    now: () => Date.parse("2026-01-01T12:00:00Z"),
+    findExecutable: options.findExecutable ?? ((name) => `/usr/local/bin/${name}`),
+    homeDir: options.homeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "infra-home-")),
+    createOrSelectStack: (args, opts) => {
+      opened.push([args, opts]);
+      return Promise.resolve(stack);
+    },
+    aws: createAwsClients,
+    signal: abort.signal,
+  };
+  const code = await main(argv, ctx);
+  return { code, stdout: stdout.text, stderr: stderr.text, opened, stack, prompts, sleeps };
+}
