@@ -1,0 +1,189 @@
+/**
+ * The security and reliability rules of vitcord-infra, in one place. `evaluateRules` runs them over
+ * a stack's resources (tests and `npm run plan` offline); policy/ adapts the same rules to a
+ * Pulumi policy pack for `pulumi preview --policy-pack policy`. Pure: no Pulumi import.
+ */
+import { COMPUTE_RULES } from "./compute";
+import { ECS_RULES } from "./ecs";
+import { IAM_RULES } from "./iam";
+import { LOAD_BALANCING_RULES } from "./load-balancing";
+import { NETWORK_RULES } from "./network";
+import { OPTIONS_RULES } from "./options";
+import { Enforcement, Rule, RuleEnvironment, RuleInfo, RuleResource, Severity } from "./types";
+
+export * from "./types";
+export { UNKNOWN, isKnown, T as RESOURCE_TYPES } from "./util";
+
+/** Every rule, in the order the README lists them. */
+export const RULES: readonly Rule[] = [
+  ...NETWORK_RULES,
+  ...COMPUTE_RULES,
+  ...ECS_RULES,
+  ...IAM_RULES,
+  ...LOAD_BALANCING_RULES,
+  ...OPTIONS_RULES,
+];
+
+export function ruleById(id: string): Rule {
+  const rule = RULES.find((r) => r.id === id);
+  if (rule === undefined) throw new Error(`no rule ${id}`);
+  return rule;
+}
+
+export interface Violation {
+  readonly ruleId: string;
+  readonly title: string;
+  readonly enforcement: Enforcement;
+  readonly severity: Severity;
+  /** The resource at fault; absent for a stack-wide finding. */
+  readonly resource?: { readonly type: string; readonly name: string; readonly urn: string };
+  readonly message: string;
+}
+
+export type RuleStatus = "passed" | "violated" | "not-applicable";
+
+export interface RuleResult {
+  readonly rule: RuleInfo;
+  readonly status: RuleStatus;
+  /** Resources the rule looked at. */
+  readonly checked: number;
+  readonly violations: readonly Violation[];
+}
+
+export interface Evaluation {
+  readonly environment: RuleEnvironment;
+  readonly results: readonly RuleResult[];
+  readonly violations: readonly Violation[];
+  readonly passed: number;
+  readonly violated: number;
+  readonly notApplicable: number;
+  /** Violations of mandatory rules: a plan or deployment with any of these must fail. */
+  readonly mandatoryViolations: readonly Violation[];
+  readonly advisoryViolations: readonly Violation[];
+}
+
+function violation(rule: Rule, message: string, resource?: RuleResource): Violation {
+  return {
+    ruleId: rule.id,
+    title: rule.title,
+    enforcement: rule.enforcement,
+    severity: rule.severity,
+    resource: resource && { type: resource.type, name: resource.name, urn: resource.urn },
+    message,
+  };
+}
+
+/** Runs one rule over a stack's resources. */
+export function evaluateRule(
+  rule: Rule,
+  resources: readonly RuleResource[],
+  environment: RuleEnvironment,
+): RuleResult {
+  const info: RuleInfo = {
+    id: rule.id,
+    title: rule.title,
+    controls: rule.controls,
+    severity: rule.severity,
+    enforcement: rule.enforcement,
+    environments: rule.environments,
+  };
+  const relevant = resources.filter((r) => rule.resourceTypes.includes(r.type));
+  if (!rule.environments.includes(environment) || relevant.length === 0) {
+    return { rule: info, status: "not-applicable", checked: 0, violations: [] };
+  }
+  const context = { environment };
+  const violations =
+    rule.scope === "resource"
+      ? relevant.flatMap((r) => rule.check(r, context).map((m) => violation(rule, m, r)))
+      : rule.check(resources, context).map((f) => violation(rule, f.message, f.resource));
+  return {
+    rule: info,
+    status: violations.length === 0 ? "passed" : "violated",
+    checked: relevant.length,
+    violations,
+  };
+}
+
+/** Runs every rule that applies to the environment over a stack's resources. */
+export function evaluateRules(
+  resources: readonly RuleResource[],
+  environment: RuleEnvironment,
+  rules: readonly Rule[] = RULES,
+): Evaluation {
+  const results = rules.map((rule) => evaluateRule(rule, resources, environment));
+  const violations = results.flatMap((r) => r.violations);
+  return {
+    environment,
+    results,
+    violations,
+    passed: results.filter((r) => r.status === "passed").length,
+    violated: results.filter((r) => r.status === "violated").length,
+    notApplicable: results.filter((r) => r.status === "not-applicable").length,
+    mandatoryViolations: violations.filter((v) => v.enforcement === "mandatory"),
+    advisoryViolations: violations.filter((v) => v.enforcement === "advisory"),
+  };
+}
+
+/** The shape the mock engine records (scripts/lib/synth.ts), without importing it. */
+export interface RecordedLike {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  readonly parentUrn?: string;
+  readonly inputs: Record<string, unknown>;
+  readonly state: Record<string, unknown>;
+}
+
+/** The mock engine's records as rule resources (inputs, and the stand-ins' outputs). */
+export function fromRecords(
+  records: readonly RecordedLike[],
+  options?: ReadonlyMap<string, RuleResource["options"]>,
+): RuleResource[] {
+  return records.map((r) => ({
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    parentUrn: r.parentUrn,
+    inputs: r.inputs,
+    outputs: r.state,
+    options: options?.get(r.urn),
+  }));
+}
+
+/** One line per violation: `VIT-NET-05 [mandatory] sg-web (aws:ec2/…): message`. */
+export function formatViolation(v: Violation): string {
+  const where = v.resource ? `${v.resource.name} (${v.resource.type})` : "stack";
+  return `${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`;
+}
+
+/** A short text report of an evaluation, for `npm run plan`. */
+export function formatEvaluation(evaluation: Evaluation): string {
+  const lines = [
+    `Rules (${evaluation.environment}): ${evaluation.passed} passed, ${evaluation.violated} violated, ${evaluation.notApplicable} not applicable`,
+  ];
+  for (const v of evaluation.violations) lines.push(`  ${formatViolation(v)}`);
+  if (evaluation.mandatoryViolations.length > 0) {
+    lines.push(
+      `  ${evaluation.mandatoryViolations.length} mandatory violation(s): this stack must not be deployed`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The JSON form for `npm run plan --json`. */
+export function evaluationJson(evaluation: Evaluation) {
+  return {
+    environment: evaluation.environment,
+    passed: evaluation.passed,
+    violated: evaluation.violated,
+    notApplicable: evaluation.notApplicable,
+    mandatoryViolations: evaluation.mandatoryViolations.length,
+    results: evaluation.results.map((r) => ({
+      id: r.rule.id,
+      status: r.status,
+      enforcement: r.rule.enforcement,
+      checked: r.checked,
+    })),
+    violations: evaluation.violations,
+  };
+}

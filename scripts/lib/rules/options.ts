@@ -1,0 +1,42 @@
+/** Rules over Pulumi resource options, which only the engine (or a captured run) can see. */
+import { ResourceRule } from "./types";
+import { T } from "./util";
+
+/**
+ * Resources whose loss hurts beyond a redeploy: DNS points at load balancers, buckets and log
+ * groups hold history, queues hold jobs, repositories hold images.
+ */
+export const STATEFUL_TYPES: readonly string[] = [
+  T.loadBalancer,
+  T.bucket,
+  T.bucketV2,
+  T.queue,
+  T.repository,
+  T.kmsKey,
+];
+
+export const statefulProtected: ResourceRule = {
+  scope: "resource",
+  id: "VIT-OPS-01",
+  title: "Stateful resources carry protect and retainOnDelete (statefulResourceOptions)",
+  controls: ["ELB.6 (resource options)", "Pulumi protect/retainOnDelete"],
+  severity: "high",
+  enforcement: "mandatory",
+  environments: ["prod"],
+  resourceTypes: STATEFUL_TYPES,
+  check(resource) {
+    // Offline records carry no options unless captured; nothing to judge then.
+    if (resource.options === undefined) return [];
+    const problems: string[] = [];
+    if (resource.options.protect !== true) problems.push("protect is not set");
+    // The policy engine reports `protect` only; retainOnDelete is judged where it is recorded.
+    if ("retainOnDelete" in resource.options && resource.options.retainOnDelete !== true) {
+      problems.push("retainOnDelete is not set");
+    }
+    return problems.length === 0
+      ? []
+      : [`${problems.join(" and ")}; declare it with statefulResourceOptions(true)`];
+  },
+};
+
+export const OPTIONS_RULES = [statefulProtected] as const;
