@@ -1,0 +1,78 @@
+/**
+ * The usage assumptions of the cost estimate, in one place. Prices come from prices.json; these
+ * are the quantities AWS bills by use that a plan cannot know (traffic, log volume, Spot prices).
+ * They are printed with every plan and included in its JSON.
+ */
+import prices from "./prices.json";
+
+export interface Assumptions {
+  /** Hours in a billing month (AWS and Infracost use 730). */
+  readonly hoursPerMonth: number;
+  /** GB processed by the NAT gateways per month, all gateways together. */
+  readonly natGbPerMonth: number;
+  /** Average load-balancer capacity units per ALB, every hour. */
+  readonly albLcuPerHour: number;
+  /** GB ingested per month into each CloudWatch log group. */
+  readonly logGbPerGroupPerMonth: number;
+  /** GB processed per month by each interface VPC endpoint. */
+  readonly endpointGbPerMonth: number;
+  /** GB kept in each S3 bucket (access logs). */
+  readonly s3GbPerBucket: number;
+  /** GB of images kept in each ECR repository. */
+  readonly ecrGbPerRepository: number;
+  /** Discount of an EC2 Spot instance against on-demand (AWS says "up to 90%"). */
+  readonly ec2SpotDiscount: number;
+  /** Discount of a Fargate Spot task (AWS says only "discounted"; 50–70% is cited). */
+  readonly fargateSpotDiscount: number;
+}
+
+/** Per environment: prod serves the traffic, dev only the team. */
+export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> = {
+  dev: {
+    hoursPerMonth: 730,
+    natGbPerMonth: 50,
+    albLcuPerHour: 1,
+    logGbPerGroupPerMonth: 1,
+    endpointGbPerMonth: 10,
+    s3GbPerBucket: 5,
+    ecrGbPerRepository: 2,
+    // The low end of the ranges sources cite, so that Spot is not oversold.
+    ec2SpotDiscount: 0.5,
+    fargateSpotDiscount: 0.5,
+  },
+  prod: {
+    hoursPerMonth: 730,
+    natGbPerMonth: 500,
+    albLcuPerHour: 2,
+    logGbPerGroupPerMonth: 5,
+    endpointGbPerMonth: 100,
+    s3GbPerBucket: 50,
+    ecrGbPerRepository: 5,
+    ec2SpotDiscount: 0.5,
+    fargateSpotDiscount: 0.5,
+  },
+};
+
+/** The assumptions for an environment name (unknown names get prod's, the higher estimate). */
+export function assumptionsFor(environment: string | undefined): Assumptions {
+  return environment === "dev" ? DEFAULT_ASSUMPTIONS.dev : DEFAULT_ASSUMPTIONS.prod;
+}
+
+/** One line per assumption, for the printed plan. */
+export function describeAssumptions(a: Assumptions): string[] {
+  return [
+    `${a.hoursPerMonth} hours per month; everything runs all month at its desired count`,
+    `${a.natGbPerMonth} GB per month through the NAT gateways`,
+    `${a.albLcuPerHour} LCU on average per load balancer`,
+    `${a.logGbPerGroupPerMonth} GB per month into each log group, kept for its retention`,
+    `${a.endpointGbPerMonth} GB per month through each interface endpoint`,
+    `${a.s3GbPerBucket} GB stored per S3 bucket, ${a.ecrGbPerRepository} GB per ECR repository`,
+    `Spot: EC2 ${pct(a.ec2SpotDiscount)} and Fargate ${pct(a.fargateSpotDiscount)} below on-demand`,
+    "one public IPv4 address per NAT gateway and per internet-facing load balancer AZ",
+    `list prices in ${prices.currency}, no Savings Plans or free tier`,
+  ];
+}
+
+function pct(fraction: number): string {
+  return `${Math.round(fraction * 100)}%`;
+}

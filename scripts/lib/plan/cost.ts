@@ -1,0 +1,436 @@
+/**
+ * The monthly cost model: pure functions over recorded resources, keyed by resource type. Every
+ * custom resource ends up in exactly one place: a priced line, the free list, or the unpriced
+ * list (never silently dropped). A price the table lacks makes its item unpriced, not guessed.
+ */
+import { Assumptions } from "./assumptions";
+import { CURRENCY, DEFAULT_PRICES, describeSource, PriceTable } from "./price-table";
+import {
+  availabilityZoneCount,
+  byTypeAndName,
+  groupByOwner,
+  instancePlan,
+  launchTemplateVolumes,
+  list,
+  natGatewayCount,
+  num,
+  obj,
+  ownerOf,
+  RecordedResource,
+  serviceTaskDefinition,
+  splitTasks,
+  str,
+  taskSize,
+  trim,
+  TYPES,
+} from "./resources";
+
+export interface CostLine {
+  /** The owning component (network, cluster, api, jobs). */
+  readonly component: string;
+  readonly item: string;
+  readonly quantity: number;
+  readonly unit: string;
+  readonly unitPrice: number;
+  readonly monthly: number;
+  readonly source: string;
+}
+
+export interface UnpricedItem {
+  readonly component: string;
+  readonly type: string;
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface FreeItem {
+  readonly type: string;
+  readonly count: number;
+  readonly reason: string;
+}
+
+export interface CostEstimate {
+  readonly currency: string;
+  readonly total: number;
+  /** Monthly total per component, in plan order. */
+  readonly byComponent: { readonly component: string; readonly monthly: number }[];
+  readonly lines: CostLine[];
+  readonly unpriced: UnpricedItem[];
+  readonly free: FreeItem[];
+}
+
+/** Types with no charge of their own (or whose charge another line carries), with why. */
+export const FREE_TYPES: Readonly<Record<string, string>> = {
+  "pulumi:providers:aws": "a Pulumi provider, not a cloud resource",
+  "aws:iam/role:Role": "IAM has no charge",
+  "aws:iam/rolePolicy:RolePolicy": "IAM has no charge",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM has no charge",
+  "aws:iam/policy:Policy": "IAM has no charge",
+  "aws:iam/instanceProfile:InstanceProfile": "IAM has no charge",
+  "aws:ec2/securityGroup:SecurityGroup": "security groups have no charge",
+  "aws:ec2/securityGroupRule:SecurityGroupRule": "security groups have no charge",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "security groups have no charge",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "security groups have no charge",
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "security groups have no charge",
+  "aws:ec2/networkAcl:NetworkAcl": "network ACLs have no charge",
+  "aws:ec2/networkAclRule:NetworkAclRule": "network ACLs have no charge",
+  "aws:ec2/flowLog:FlowLog": "billed as log ingestion into its log group",
+  "aws:ec2/launchTemplate:LaunchTemplate":
+    "its instances and volumes are priced on the Auto Scaling group",
+  "aws:ecs/cluster:Cluster": "ECS has no charge of its own",
+  "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "ECS has no charge of its own",
+  "aws:ecs/capacityProvider:CapacityProvider": "ECS has no charge of its own",
+  "aws:ecs/taskDefinition:TaskDefinition": "priced through the service that runs it",
+  "aws:lb/listener:Listener": "included in the load balancer's hours and LCUs",
+  "aws:lb/listenerRule:ListenerRule": "included in the load balancer's hours and LCUs",
+  "aws:lb/targetGroup:TargetGroup": "included in the load balancer's hours and LCUs",
+  "aws:appautoscaling/target:Target": "Application Auto Scaling has no charge",
+  "aws:appautoscaling/policy:Policy": "Application Auto Scaling has no charge",
+  "aws:s3/bucketPolicy:BucketPolicy": "bucket settings have no charge",
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket settings have no charge",
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": "bucket settings have no charge",
+  "aws:s3/bucketVersioning:BucketVersioning": "bucket settings have no charge",
+  "aws:s3/bucketVersioningV2:BucketVersioningV2": "bucket settings have no charge",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":
+    "bucket settings have no charge",
+  "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2":
+    "bucket settings have no charge",
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration":
+    "bucket settings have no charge",
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2":
+    "bucket settings have no charge",
+  "aws:ecr/lifecyclePolicy:LifecyclePolicy": "repository settings have no charge",
+  "aws:ecr/repositoryPolicy:RepositoryPolicy": "repository settings have no charge",
+  "aws:sqs/queuePolicy:QueuePolicy": "queue settings have no charge",
+  "aws:sqs/redrivePolicy:RedrivePolicy": "queue settings have no charge",
+  "aws:acm/certificate:Certificate": "public ACM certificates have no charge",
+  "aws:acm/certificateValidation:CertificateValidation": "public ACM certificates have no charge",
+  "aws:route53/record:Record":
+    "records have no charge of their own (alias queries to AWS are free)",
+};
+
+interface Context {
+  readonly resources: readonly RecordedResource[];
+  readonly region: string;
+  readonly assumptions: Assumptions;
+  readonly prices: PriceTable;
+  readonly lines: CostLine[];
+  readonly unpriced: UnpricedItem[];
+}
+
+/** Rounds to cents the way people do (16.425 → 16.43), despite binary floating point. */
+export function roundCents(value: number): number {
+  return Math.round(Number((value * 100).toPrecision(12))) / 100;
+}
+
+function unpriced(ctx: Context, resource: RecordedResource, reason: string): void {
+  const component = ownerOf(ctx.resources, resource).name;
+  ctx.unpriced.push({ component, type: resource.type, name: resource.name, reason });
+}
+
+/** Adds `quantity` units of the price `key`, or an unpriced item when the table lacks it. */
+function charge(
+  ctx: Context,
+  resource: RecordedResource,
+  item: string,
+  quantity: number,
+  key: string,
+  discount = 0,
+): void {
+  if (quantity <= 0) return;
+  const price = ctx.prices.get(ctx.region, key);
+  if (price === undefined) {
+    unpriced(ctx, resource, `${item}: the price table has no ${key} price for ${ctx.region}`);
+    return;
+  }
+  const unitPrice = Number((price.price * (1 - discount)).toPrecision(12));
+  ctx.lines.push({
+    component: ownerOf(ctx.resources, resource).name,
+    item,
+    quantity: Number(quantity.toPrecision(12)),
+    unit: price.unit,
+    unitPrice,
+    monthly: roundCents(quantity * unitPrice),
+    source:
+      describeSource(price) +
+      (discount > 0 ? `; ${Math.round(discount * 100)}% Spot discount assumed` : ""),
+  });
+}
+
+type Pricer = (resource: RecordedResource, ctx: Context) => void;
+
+function priceVpc(vpc: RecordedResource, ctx: Context): void {
+  const { count, strategy } = natGatewayCount(vpc);
+  const hours = ctx.assumptions.hoursPerMonth;
+  const label = `${count} NAT gateway${count === 1 ? "" : "s"} (${strategy})`;
+  charge(ctx, vpc, `${label}, hours`, count * hours, "nat.hour");
+  if (count > 0) charge(ctx, vpc, "NAT data processed", ctx.assumptions.natGbPerMonth, "nat.gb");
+  charge(ctx, vpc, `${label}, public IPv4 addresses`, count * hours, "ipv4.hour");
+}
+
+function priceLoadBalancer(lb: RecordedResource, ctx: Context): void {
+  const kind = str(lb.inputs.loadBalancerType) ?? "application";
+  const prefix = kind === "application" ? "alb" : kind === "network" ? "nlb" : kind;
+  const hours = ctx.assumptions.hoursPerMonth;
+  const label = kind === "application" ? "ALB" : `${kind} load balancer`;
+  charge(ctx, lb, `${label} hours`, hours, `${prefix}.hour`);
+  charge(
+    ctx,
+    lb,
+    `${label} LCUs (${trim(ctx.assumptions.albLcuPerHour)} on average)`,
+    ctx.assumptions.albLcuPerHour * hours,
+    `${prefix}.lcuHour`,
+  );
+  if (lb.inputs.internal === true) return;
+  const zones =
+    list(lb.inputs.subnets).length ||
+    list(lb.inputs.subnetMappings).length ||
+    availabilityZoneCount(ctx.resources) ||
+    0;
+  if (zones === 0) {
+    unpriced(ctx, lb, "public IPv4 addresses: the load balancer's subnets are unknown");
+    return;
+  }
+  charge(ctx, lb, `${label} public IPv4 (${zones} AZs)`, zones * hours, "ipv4.hour");
+}
+
+function priceAutoscalingGroup(group: RecordedResource, ctx: Context): void {
+  const plan = instancePlan(ctx.resources, group);
+  const hours = ctx.assumptions.hoursPerMonth;
+  const type = plan.instanceTypes[0];
+  if (type === undefined) {
+    unpriced(ctx, group, "EC2 instances: no instance type found on the group or its template");
+  } else {
+    // With several types the first is priced: on-demand launches follow the list's order.
+    const others = plan.instanceTypes.length > 1 ? " (first of the listed types)" : "";
+    charge(
+      ctx,
+      group,
+      `EC2 ${type} on-demand × ${plan.onDemand}${others}`,
+      plan.onDemand * hours,
+      `ec2.${type}.hour`,
+    );
+    const discount = ctx.assumptions.ec2SpotDiscount;
+    charge(
+      ctx,
+      group,
+      `EC2 ${type} Spot × ${plan.spot}${others}`,
+      plan.spot * hours,
+      `ec2.${type}.hour`,
+      discount,
+    );
+  }
+  if (plan.count === 0) return;
+  const volumes = plan.launchTemplate ? launchTemplateVolumes(plan.launchTemplate) : [];
+  if (volumes.length === 0) {
+    unpriced(ctx, group, "EBS root volumes: no size declared (the AMI's default applies)");
+  }
+  for (const volume of volumes) {
+    const kind = volume.volumeType ?? "unspecified";
+    if (volume.sizeGiB === undefined) {
+      unpriced(ctx, group, `EBS ${kind} volume: no size declared`);
+      continue;
+    }
+    const each = `EBS ${kind} ${volume.sizeGiB} GiB × ${plan.count} instances`;
+    charge(ctx, group, each, volume.sizeGiB * plan.count, `ebs.${kind}.gbMonth`);
+    if (kind === "gp3") {
+      const iops = Math.max(0, (volume.iops ?? 3000) - 3000);
+      const throughput = Math.max(0, (volume.throughput ?? 125) - 125);
+      charge(ctx, group, `${each}, IOPS above 3,000`, iops * plan.count, "ebs.gp3.iopsMonth");
+      charge(
+        ctx,
+        group,
+        `${each}, MB/s above 125`,
+        throughput * plan.count,
+        "ebs.gp3.throughputMonth",
+      );
+    }
+  }
+}
+
+function priceService(service: RecordedResource, ctx: Context): void {
+  const taskDefinition = serviceTaskDefinition(ctx.resources, service);
+  const size = taskDefinition ? taskSize(taskDefinition) : undefined;
+  const split = splitTasks(service, size);
+  if (split.launch === "EC2") return; // its tasks run on the cluster's instances, priced there
+  if (size === undefined) {
+    unpriced(ctx, service, "Fargate tasks: the task definition's cpu/memory are unknown");
+    return;
+  }
+  const hours = ctx.assumptions.hoursPerMonth;
+  const arch = size.arm ? "arm" : "x86";
+  const shape = `${trim(size.vcpu)} vCPU / ${trim(size.memoryMiB / 1024)} GB ${size.arm ? "ARM64" : "x86"}`;
+  const storage = Math.max(
+    0,
+    (num(obj(taskDefinition?.inputs.ephemeralStorage).sizeInGib) ?? 20) - 20,
+  );
+  for (const [tasks, label, discount] of [
+    [split.onDemand, "Fargate", 0],
+    [split.spot, "Fargate Spot", ctx.assumptions.fargateSpotDiscount],
+  ] as const) {
+    const what = `${label} ${tasks} × ${shape}`;
+    charge(
+      ctx,
+      service,
+      `${what}, vCPU`,
+      tasks * size.vcpu * hours,
+      `fargate.${arch}.vcpuHour`,
+      discount,
+    );
+    charge(
+      ctx,
+      service,
+      `${what}, memory`,
+      ((tasks * size.memoryMiB) / 1024) * hours,
+      `fargate.${arch}.gbHour`,
+      discount,
+    );
+    charge(
+      ctx,
+      service,
+      `${what}, storage above 20 GB`,
+      tasks * storage * hours,
+      "fargate.storage.gbHour",
+      discount,
+    );
+  }
+}
+
+function priceEndpoint(endpoint: RecordedResource, ctx: Context): void {
+  const kind = str(endpoint.inputs.vpcEndpointType) ?? "Gateway";
+  if (kind === "Gateway") return; // S3 and DynamoDB gateway endpoints are free
+  if (kind !== "Interface") {
+    unpriced(ctx, endpoint, `${kind} endpoints are not in the price table`);
+    return;
+  }
+  const service = str(endpoint.inputs.serviceName)?.split(".").pop() ?? "endpoint";
+  const zones = list(endpoint.inputs.subnetIds).length || availabilityZoneCount(ctx.resources) || 1;
+  const hours = ctx.assumptions.hoursPerMonth;
+  charge(
+    ctx,
+    endpoint,
+    `${service} interface endpoint × ${zones} AZs`,
+    zones * hours,
+    "vpce.interface.azHour",
+  );
+  charge(
+    ctx,
+    endpoint,
+    `${service} interface endpoint data`,
+    ctx.assumptions.endpointGbPerMonth,
+    "vpce.interface.gb",
+  );
+}
+
+function priceLogGroup(group: RecordedResource, ctx: Context): void {
+  const gb = ctx.assumptions.logGbPerGroupPerMonth;
+  const name = str(group.inputs.name) ?? group.name;
+  charge(ctx, group, `${name}: ingestion`, gb, "logs.ingestGb");
+  const days = num(group.inputs.retentionInDays) ?? 0;
+  if (days === 0) {
+    unpriced(ctx, group, "log storage: no retention, so stored logs grow without bound");
+    return;
+  }
+  // At steady state a group holds `retention` worth of ingestion.
+  const stored = Number(((gb * days * 12) / 365).toFixed(2));
+  charge(ctx, group, `${name}: storage (${days} days kept)`, stored, "logs.storeGbMonth");
+}
+
+function priceBucket(bucket: RecordedResource, ctx: Context): void {
+  charge(
+    ctx,
+    bucket,
+    "S3 Standard storage (access logs)",
+    ctx.assumptions.s3GbPerBucket,
+    "s3.standard.gbMonth",
+  );
+}
+
+function priceRepository(repository: RecordedResource, ctx: Context): void {
+  charge(
+    ctx,
+    repository,
+    `ECR ${repository.name} image storage`,
+    ctx.assumptions.ecrGbPerRepository,
+    "ecr.gbMonth",
+  );
+}
+
+/** The priced types: each reads the resource's inputs and adds lines or unpriced items. */
+export const PRICERS: Readonly<Record<string, Pricer>> = {
+  [TYPES.vpc]: priceVpc,
+  [TYPES.loadBalancer]: priceLoadBalancer,
+  [TYPES.albLoadBalancer]: priceLoadBalancer,
+  [TYPES.autoscalingGroup]: priceAutoscalingGroup,
+  [TYPES.service]: priceService,
+  [TYPES.vpcEndpoint]: priceEndpoint,
+  [TYPES.logGroup]: priceLogGroup,
+  [TYPES.bucket]: priceBucket,
+  [TYPES.bucketV2]: priceBucket,
+  [TYPES.repository]: priceRepository,
+  "aws:kms/key:Key": (key, ctx) => charge(ctx, key, "KMS key", 1, "kms.keyMonth"),
+  "aws:secretsmanager/secret:Secret": (secret, ctx) =>
+    charge(ctx, secret, "Secrets Manager secret", 1, "secretsmanager.secretMonth"),
+};
+
+export interface EstimateOptions {
+  readonly region: string;
+  readonly assumptions: Assumptions;
+  /** @default the repository's price table */
+  readonly prices?: PriceTable;
+}
+
+/** The monthly cost of a set of recorded resources. */
+export function estimateCost(
+  resources: readonly RecordedResource[],
+  options: EstimateOptions,
+): CostEstimate {
+  const ctx: Context = {
+    resources,
+    region: options.region,
+    assumptions: options.assumptions,
+    prices: options.prices ?? DEFAULT_PRICES,
+    lines: [],
+    unpriced: [],
+  };
+  const free = new Map<string, FreeItem>();
+  // Within a component, the priced types in PRICERS order (NAT before logs), then the rest.
+  const rank = (type: string) => {
+    const index = Object.keys(PRICERS).indexOf(type);
+    return index === -1 ? Number.MAX_SAFE_INTEGER : index;
+  };
+  const ordered = groupByOwner(resources).flatMap((group) =>
+    [...group.resources].sort((a, b) => rank(a.type) - rank(b.type) || byTypeAndName(a, b)),
+  );
+  for (const resource of ordered) {
+    const pricer = PRICERS[resource.type];
+    if (pricer !== undefined) {
+      pricer(resource, ctx);
+    } else if (FREE_TYPES[resource.type] !== undefined) {
+      const seen = free.get(resource.type);
+      free.set(resource.type, {
+        type: resource.type,
+        count: (seen?.count ?? 0) + 1,
+        reason: FREE_TYPES[resource.type]!,
+      });
+    } else if (resource.custom || resource.type.startsWith("awsx:")) {
+      // Our own components (vitcord:*) group resources; they cost nothing themselves.
+      unpriced(ctx, resource, "this resource type is not in the cost model");
+    }
+  }
+  const byComponent = new Map<string, number>();
+  for (const line of ctx.lines) {
+    byComponent.set(
+      line.component,
+      roundCents((byComponent.get(line.component) ?? 0) + line.monthly),
+    );
+  }
+  return {
+    currency: CURRENCY,
+    total: roundCents(ctx.lines.reduce((sum, line) => sum + line.monthly, 0)),
+    byComponent: [...byComponent].map(([component, monthly]) => ({ component, monthly })),
+    lines: ctx.lines,
+    unpriced: ctx.unpriced,
+    free: [...free.values()].sort((a, b) => a.type.localeCompare(b.type)),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The offline plan of a stack: its resources, inventory, monthly cost, the Heroku comparison and
+ * the assumptions behind them, as one document (printed as text or as JSON). The text is made of
+ * sections; another part of the plan (e.g. rule results) adds a section to `PLAN_SECTIONS` and a
+ * key to the document in `buildPlan`.
+ */
+import { readStackConfig } from "../stack-files";
+import { RecordedResource, synthesize } from "../synth";
+import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
+import { CostEstimate, estimateCost } from "./cost";
+import { estimateHeroku, HerokuEstimate } from "./heroku";
+import { buildInventory, Inventory, renderInventory } from "./inventory";
+import { PriceTable } from "./price-table";
+import { byTypeAndName, shortType } from "./resources";
+
+export interface PlanResource {
+  readonly type: string;
+  readonly name: string;
+  /** The parent component, or null at the top of the program. */
+  readonly parent: { readonly type: string; readonly name: string } | null;
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface PlanDocument {
+  readonly stack: string;
+  readonly environment: string;
+  readonly region: string;
+  /** Every resource the program declares, sorted by type and name. */
+  readonly resources: PlanResource[];
+  readonly inventory: Inventory;
+  readonly cost: CostEstimate;
+  readonly heroku: HerokuEstimate;
+  readonly assumptions: Assumptions & { readonly statements: string[] };
+}
+
+export interface PlanInput {
+  readonly stack: string;
+  readonly environment: string;
+  readonly region: string;
+  readonly resources: readonly RecordedResource[];
+  /** @default the environment's assumptions */
+  readonly assumptions?: Assumptions;
+  /** @default the repository's price table */
+  readonly prices?: PriceTable;
+}
+
+/** Assembles the plan document: one place for every part of the plan. */
+export function buildPlan(input: PlanInput): PlanDocument {
+  const assumptions = input.assumptions ?? assumptionsFor(input.environment);
+  const resources = input.resources;
+  return {
+    stack: input.stack,
+    environment: input.environment,
+    region: input.region,
+    resources: [...resources].sort(byTypeAndName).map((r) => ({
+      type: r.type,
+      name: r.name,
+      parent: r.parent ? { type: r.parent.type, name: r.parent.name } : null,
+      inputs: r.inputs,
+    })),
+    inventory: buildInventory(resources),
+    cost: estimateCost(resources, { region: input.region, assumptions, prices: input.prices }),
+    heroku: estimateHeroku(resources),
+    assumptions: { ...assumptions, statements: describeAssumptions(assumptions) },
+  };
+}
+
+/**
+ * Synthesizes a stack from its Pulumi.<stack>.yaml (or the given config) and builds its plan;
+ * returns the recorded resources too (the diagram reads their parents). Throws the program's ConfigError or the UnknownStackError as they are.
+ */
+export async function planStack(
+  stack: string,
+  options: { config?: Record<string, string>; assumptions?: Assumptions } = {},
+): Promise<{ plan: PlanDocument; resources: readonly RecordedResource[] }> {
+  const config = options.config ?? readStackConfig(stack);
+  const synthesis = await synthesize({ stack, config });
+  const environment =
+    typeof synthesis.outputs.environment === "string"
+      ? synthesis.outputs.environment
+      : (config["vitcord-infra:environment"] ?? "unknown");
+  const plan = buildPlan({
+    stack,
+    environment,
+    region: config["aws:region"] ?? "us-east-1",
+    resources: synthesis.resources,
+    assumptions: options.assumptions,
+  });
+  return { plan, resources: synthesis.resources };
+}
+
+/** "$1,234.50" */
+export function usd(value: number): string {
+  return `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+function quantity(value: number): string {
+  return value.toLocaleString("en-US", { maximumFractionDigits: 2 });
+}
+
+function renderCost(plan: PlanDocument): string[] {
+  const { cost } = plan;
+  const lines = [
+    `Monthly cost estimate (${cost.currency}, ${plan.region}, list prices): ${usd(cost.total)}`,
+  ];
+  const width = Math.max(30, ...cost.lines.map((l) => l.item.length)) + 2;
+  for (const { component, monthly } of cost.byComponent) {
+    lines.push(`  ${component.padEnd(width + 28)}${usd(monthly).padStart(12)}`);
+    for (const l of cost.lines.filter((line) => line.component === component)) {
+      const amount = `${quantity(l.quantity)} ${l.unit} × $${l.unitPrice}`;
+      lines.push(
+        `    ${l.item.padEnd(width)}${amount.padEnd(26)}${usd(l.monthly).padStart(12)}  ${l.source}`,
+      );
+    }
+  }
+  if (cost.unpriced.length > 0) {
+    lines.push("  Unpriced (no price in the table; not in the total):");
+    for (const u of cost.unpriced)
+      lines.push(`    ${u.component}: ${u.name} (${u.type}): ${u.reason}`);
+  }
+  const freeCount = cost.free.reduce((sum, f) => sum + f.count, 0);
+  lines.push(
+    `  No charge of their own: ${freeCount} resources (${cost.free.map((f) => `${shortType(f.type)} ${f.count}`).join(", ")})`,
+  );
+  return lines;
+}
+
+function renderHeroku(plan: PlanDocument): string[] {
+  const { heroku, cost } = plan;
+  const lines = [`The same workloads on Heroku (list prices): ${usd(heroku.total)} per month`];
+  for (const l of heroku.lines) {
+    const what = `${l.tasks} × ${l.dyno ?? "?"} (task memory ${l.memoryMiB} MiB)`;
+    lines.push(`  ${l.workload.padEnd(20)}${what.padEnd(44)}${usd(l.monthly).padStart(12)}`);
+  }
+  lines.push(`  ${"Private Space".padEnd(64)}${usd(heroku.privateSpace).padStart(12)}`);
+  for (const u of heroku.unpriced) lines.push(`  not compared: ${u}`);
+  for (const note of heroku.notes) lines.push(`  Note: ${note}`);
+  lines.push(`  AWS estimate ${usd(cost.total)} vs Heroku ${usd(heroku.total)}`);
+  return lines;
+}
+
+function renderAssumptions(plan: PlanDocument): string[] {
+  return ["Assumptions:", ...plan.assumptions.statements.map((s) => `  - ${s}`)];
+}
+
+export interface PlanSection {
+  readonly title: string;
+  render(plan: PlanDocument): string[];
+}
+
+/** The printed plan, in order. Add a section here to add it to `npm run plan`. */
+export const PLAN_SECTIONS: PlanSection[] = [
+  {
+    title: "header",
+    render: (p) => [`Plan for stack ${p.stack} (${p.environment}, ${p.region})`],
+  },
+  { title: "inventory", render: (p) => renderInventory(p.inventory) },
+  { title: "cost", render: renderCost },
+  { title: "heroku", render: renderHeroku },
+  { title: "assumptions", render: renderAssumptions },
+];
+
+export function renderPlan(plan: PlanDocument, sections = PLAN_SECTIONS): string {
+  return sections.map((s) => s.render(plan).join("\n")).join("\n\n") + "\n";
+}
+
+/** Object keys sorted at every level, so the same plan always serializes to the same text. */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+export function planJson(plan: PlanDocument): string {
+  return JSON.stringify(sortKeys(plan), null, 2) + "\n";
+}

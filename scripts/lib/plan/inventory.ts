@@ -1,0 +1,240 @@
+/**
+ * The inventory: what a stack builds, grouped by component (network, cluster, each service, each
+ * worker) with resource counts per type and a one-line summary read from the resources' inputs.
+ */
+import {
+  groupByOwner,
+  instancePlan,
+  launchTemplateVolumes,
+  natGatewayCount,
+  num,
+  obj,
+  Owner,
+  RecordedResource,
+  serviceTaskDefinition,
+  shortType,
+  STACK_OWNER,
+  splitTasks,
+  str,
+  taskSize,
+  trim,
+  TYPES,
+} from "./resources";
+
+export type ComponentKind = "network" | "cluster" | "service" | "worker" | "other";
+
+export interface InventoryComponent {
+  readonly component: string;
+  readonly type: string;
+  readonly kind: ComponentKind;
+  readonly summary: string;
+  /** Resources under the component (not counting the component itself). */
+  readonly resourceCount: number;
+  readonly types: { readonly type: string; readonly count: number }[];
+}
+
+export interface Inventory {
+  readonly resourceCount: number;
+  readonly components: InventoryComponent[];
+}
+
+/** Groups the resources by component, in declaration order, with a summary of each. */
+export function buildInventory(resources: readonly RecordedResource[]): Inventory {
+  const components = groupByOwner(resources).map(({ owner, resources: members }) =>
+    describeComponent(resources, owner, members),
+  );
+  return {
+    resourceCount: components.reduce((sum, c) => sum + c.resourceCount, 0),
+    components,
+  };
+}
+
+function describeComponent(
+  all: readonly RecordedResource[],
+  owner: Owner,
+  members: readonly RecordedResource[],
+): InventoryComponent {
+  const children = members.filter((r) => !(r.type === owner.type && r.name === owner.name));
+  const counts = new Map<string, number>();
+  for (const r of children) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+  const types = [...counts]
+    .map(([type, count]) => ({ type, count }))
+    .sort((a, b) => a.type.localeCompare(b.type));
+  const { kind, summary } = summarize(all, owner, children);
+  return {
+    component: owner.name,
+    type: owner.type,
+    kind,
+    summary,
+    resourceCount: children.length,
+    types,
+  };
+}
+
+function ofType(members: readonly RecordedResource[], ...types: string[]): RecordedResource[] {
+  return members.filter((r) => types.includes(r.type));
+}
+
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function summarize(
+  all: readonly RecordedResource[],
+  owner: Owner,
+  members: readonly RecordedResource[],
+): { kind: ComponentKind; summary: string } {
+  const vpc = ofType(members, TYPES.vpc)[0];
+  if (vpc !== undefined) return { kind: "network", summary: networkSummary(vpc, members) };
+  const group = ofType(members, TYPES.autoscalingGroup)[0];
+  if (group !== undefined) {
+    return { kind: "cluster", summary: clusterSummary(all, group, members) };
+  }
+  const services = ofType(members, TYPES.service);
+  if (services.length > 0) {
+    const web = ofType(members, TYPES.loadBalancer, TYPES.albLoadBalancer).length > 0;
+    return {
+      kind: web ? "service" : "worker",
+      summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
+    };
+  }
+  const where = owner.type === STACK_OWNER.type ? "declared at the top of the program" : "";
+  return { kind: "other", summary: where || plural(members.length, "resource") };
+}
+
+/** "VPC 10.20.0.0/16 across 3 AZs; NAT: 3 gateways, one per AZ; S3 gateway endpoint; …" */
+export function networkSummary(
+  vpc: RecordedResource,
+  members: readonly RecordedResource[],
+): string {
+  const { count, strategy, zones } = natGatewayCount(vpc);
+  const parts = [`VPC ${str(vpc.inputs.cidrBlock) ?? "(default CIDR)"} across ${zones} AZs`];
+  parts.push(
+    count === 0
+      ? "no NAT"
+      : strategy === "Single"
+        ? `NAT: 1 gateway shared by ${zones} AZs`
+        : `NAT: ${count} gateways, one per AZ`,
+  );
+  for (const endpoint of ofType(members, TYPES.vpcEndpoint)) {
+    const service = str(endpoint.inputs.serviceName)?.split(".").pop() ?? "?";
+    const kind = (str(endpoint.inputs.vpcEndpointType) ?? "Gateway").toLowerCase();
+    parts.push(`${service === "s3" ? "S3" : service} ${kind} endpoint`);
+  }
+  const flowLog = ofType(members, "aws:ec2/flowLog:FlowLog")[0];
+  if (flowLog !== undefined) {
+    const group = ofType(members, TYPES.logGroup).find(
+      (g) => g.state.arn === flowLog.inputs.logDestination,
+    );
+    const days = num(group?.inputs.retentionInDays);
+    parts.push(
+      `flow logs (${str(flowLog.inputs.trafficType) ?? "ALL"})${days ? ` kept ${days} days` : ""}`,
+    );
+  }
+  return parts.join("; ");
+}
+
+/** "ECS on EC2: 2–6 × t4g.medium (2 running: 1 on-demand + 1 Spot); gp3 30 GiB root; …" */
+export function clusterSummary(
+  all: readonly RecordedResource[],
+  group: RecordedResource,
+  members: readonly RecordedResource[],
+): string {
+  const plan = instancePlan(all, group);
+  const types = plan.instanceTypes.join("/") || "?";
+  const running =
+    plan.spot > 0
+      ? `${plan.count} running: ${plan.onDemand} on-demand + ${plan.spot} Spot`
+      : `${plan.count} running, on-demand`;
+  const parts = [`ECS on EC2: ${plan.min}–${plan.max} × ${types} (${running})`];
+  const volume = plan.launchTemplate ? launchTemplateVolumes(plan.launchTemplate)[0] : undefined;
+  if (volume?.sizeGiB !== undefined) {
+    parts.push(`${volume.volumeType ?? "EBS"} ${volume.sizeGiB} GiB root`);
+  }
+  const provider = ofType(members, TYPES.capacityProvider)[0];
+  const scaling = obj(obj(provider?.inputs.autoScalingGroupProvider).managedScaling);
+  const target = num(scaling.targetCapacity);
+  if (provider !== undefined) {
+    parts.push(`capacity provider${target !== undefined ? ` at ${target}% target` : ""}`);
+  }
+  return parts.join("; ");
+}
+
+/** "ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2" or "1–4 tasks … on Fargate Spot, ARM64" */
+export function workloadSummary(
+  all: readonly RecordedResource[],
+  services: readonly RecordedResource[],
+  members: readonly RecordedResource[],
+): string {
+  const parts: string[] = [];
+  const balancers = ofType(members, TYPES.loadBalancer, TYPES.albLoadBalancer);
+  if (balancers.length > 0) {
+    const protocols = new Set(
+      ofType(members, TYPES.listener, "aws:alb/listener:Listener").map((l) =>
+        str(l.inputs.protocol),
+      ),
+    );
+    const internal = balancers.every((b) => b.inputs.internal === true) ? "internal " : "";
+    parts.push(`${internal}ALB + ${protocols.has("HTTPS") ? "HTTPS" : "HTTP"}`);
+  }
+  for (const service of services) parts.push(taskSummary(all, service, members));
+  const queues = ofType(members, TYPES.queue);
+  if (queues.length > 0) {
+    const redriven = queues.filter((q) => q.inputs.redrivePolicy !== undefined).length;
+    parts.push(
+      redriven > 0 && queues.length > redriven
+        ? "SQS queue + dead-letter queue"
+        : plural(queues.length, "SQS queue"),
+    );
+  }
+  if (ofType(members, TYPES.repository).length > 0) parts.push("ECR repository");
+  if (ofType(members, TYPES.bucket, TYPES.bucketV2).length > 0) parts.push("access logs to S3");
+  return parts.join(", ");
+}
+
+function taskSummary(
+  all: readonly RecordedResource[],
+  service: RecordedResource,
+  members: readonly RecordedResource[],
+): string {
+  const definition = serviceTaskDefinition(all, service);
+  const size = definition ? taskSize(definition) : undefined;
+  const split = splitTasks(service, size);
+  const target = ofType(members, TYPES.scalingTarget)[0];
+  const min = num(target?.inputs.minCapacity);
+  const max = num(target?.inputs.maxCapacity);
+  const desired = num(service.inputs.desiredCount) ?? 0;
+  const count =
+    min !== undefined && max !== undefined && min !== max
+      ? `${min}–${max} tasks`
+      : plural(desired, "task");
+  const shape = size ? ` of ${trim(size.vcpu)} vCPU / ${trim(size.memoryMiB / 1024)} GiB` : "";
+  let where = "on EC2";
+  if (split.launch === "FARGATE") {
+    where =
+      split.spot === 0
+        ? "on Fargate"
+        : split.onDemand === 0
+          ? "on Fargate Spot"
+          : `on Fargate (${split.onDemand}) + Fargate Spot (${split.spot})`;
+    if (size?.arm) where += ", ARM64";
+  }
+  return `${count}${shape} ${where}`;
+}
+
+/** The inventory as text: a tree of components, each with its summary and type counts. */
+export function renderInventory(inventory: Inventory): string[] {
+  const lines = [
+    `Inventory: ${plural(inventory.resourceCount, "resource")} in ${plural(inventory.components.length, "component")}`,
+  ];
+  for (const c of inventory.components) {
+    const label = c.type.split(":").pop() ?? c.type;
+    lines.push(`  ${c.component} (${label}): ${plural(c.resourceCount, "resource")}`);
+    lines.push(`    ${c.summary}`);
+    const counts = c.types.map((t) => `${shortType(t.type)} ${t.count}`);
+    for (let i = 0; i < counts.length; i += 4) {
+      lines.push(`    ${i === 0 ? "└" : " "} ${counts.slice(i, i + 4).join(" · ")}`);
+    }
+  }
+  return lines;
+}

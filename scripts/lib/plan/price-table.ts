@@ -1,0 +1,66 @@
+/** The price table (prices.json) as typed data, and the look-up the cost model uses. */
+import data from "./prices.json";
+
+export interface Price {
+  /** What is priced, e.g. `nat.hour`, `ec2.t3.small.hour`, `fargate.arm.vcpuHour`. */
+  readonly key: string;
+  readonly region: string;
+  readonly unit: string;
+  /** USD per unit. */
+  readonly price: number;
+  /** A key of `PRICE_SOURCES`. */
+  readonly source: string;
+  /** When the source published or was read. */
+  readonly date: string;
+  /** False when the source could not confirm the price. */
+  readonly confirmed: boolean;
+  readonly note?: string;
+}
+
+export interface HerokuDyno {
+  readonly name: string;
+  readonly memoryMiB: number;
+  readonly monthly: number;
+  readonly source: string;
+  readonly date: string;
+}
+
+export interface HerokuPrices {
+  readonly dynos: readonly HerokuDyno[];
+  readonly privateSpace: {
+    readonly name: string;
+    readonly monthly: number;
+    readonly source: string;
+  };
+  readonly privateDynoNote: string;
+}
+
+export const PRICE_SOURCES: Readonly<Record<string, string>> = data.sources;
+export const CURRENCY = data.currency;
+export const HEROKU_PRICES: HerokuPrices = data.heroku;
+
+/** A set of prices, looked up by region and key. */
+export class PriceTable {
+  private readonly byKey = new Map<string, Price>();
+
+  constructor(readonly prices: readonly Price[]) {
+    for (const price of prices) this.byKey.set(`${price.region}|${price.key}`, price);
+  }
+
+  get(region: string, key: string): Price | undefined {
+    return this.byKey.get(`${region}|${key}`);
+  }
+
+  /** The regions that have at least one price. */
+  get regions(): string[] {
+    return [...new Set(this.prices.map((p) => p.region))].sort();
+  }
+}
+
+/** The repository's price table. */
+export const DEFAULT_PRICES = new PriceTable(data.prices);
+
+/** "infracost 2026-08-21", with "(unconfirmed)" when the source could not confirm it. */
+export function describeSource(price: Price): string {
+  return `${price.source} ${price.date}${price.confirmed ? "" : " (unconfirmed)"}`;
+}

@@ -1,0 +1,105 @@
+/**
+ * `npm run plan -- [--stack dev|prod] [--json] [--diagram <file>]`: what a stack would create and
+ * what it would cost per month, with no AWS account and no Pulumi CLI. The program runs under the
+ * same mock engine as the unit tests (scripts/lib/synth.ts).
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command, CommanderError } from "commander";
+import { diagramMarkdown } from "./lib/plan/diagram";
+import { planJson, planStack, renderPlan } from "./lib/plan";
+import { listStacks, readStackConfig } from "./lib/stack-files";
+
+export interface PlanIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Writes the diagram file. @default fs.writeFileSync, creating the folder */
+  readonly writeFile?: (file: string, text: string) => void;
+  /** Reads a stack's raw config. @default its Pulumi.<stack>.yaml (scripts/lib/stack-files.ts) */
+  readonly readConfig?: (stack: string) => Record<string, string>;
+}
+
+const processIo: PlanIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function writeFile(file: string, text: string): void {
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  fs.writeFileSync(file, text);
+}
+
+interface Options {
+  readonly stack: string;
+  readonly json?: boolean;
+  readonly diagram?: string;
+}
+
+function command(io: PlanIo): Command {
+  return new Command("plan")
+    .description(
+      "Show what a stack would create and what it would cost per month, offline: " +
+        "the program runs under Pulumi's mock engine with fixed stand-ins for AWS look-ups.",
+    )
+    .option("--stack <name>", `the stack (${listStacks().join(", ")})`, "dev")
+    .option("--json", "print the whole plan as one JSON document")
+    .option("--diagram <file>", "write a Mermaid diagram of the stack to this Markdown file")
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // Commander's message already names the problem; point at --help once, on its own line.
+      outputError: (message, write) => write(`${message.trim()} (see npm run plan -- --help)\n`),
+    });
+}
+
+/** The errors a user causes: print their message alone (no stack trace). */
+function isUserError(error: unknown): error is Error {
+  return (
+    error instanceof Error && (error.name === "ConfigError" || error.name === "UnknownStackError")
+  );
+}
+
+/** Runs the plan CLI with these arguments; returns the exit code. */
+export async function runPlan(argv: readonly string[], io: PlanIo = processIo): Promise<number> {
+  const cli = command(io);
+  try {
+    cli.parse([...argv], { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+  const options = cli.opts<Options>();
+  if (options.diagram !== undefined && options.diagram.trim() === "") {
+    io.stderr("error: --diagram needs a file name, e.g. docs/prod-diagram.md\n");
+    return 1;
+  }
+
+  try {
+    const config = (io.readConfig ?? readStackConfig)(options.stack);
+    const { plan, resources } = await planStack(options.stack, { config });
+    io.stdout(options.json ? planJson(plan) : renderPlan(plan));
+    if (options.diagram !== undefined) {
+      (io.writeFile ?? writeFile)(options.diagram, diagramMarkdown(options.stack, resources));
+      // Keep stdout pure JSON when --json is given.
+      (options.json ? io.stderr : io.stdout)(`Diagram written to ${options.diagram}\n`);
+    }
+    return 0;
+  } catch (error) {
+    if (isUserError(error)) {
+      io.stderr(`${error.message}\n`);
+      return 1;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`plan failed: ${message}\n`);
+    if (process.env.PLAN_DEBUG && error instanceof Error) io.stderr(`${error.stack ?? ""}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  void runPlan(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,293 @@
+import * as assert from "node:assert/strict";
+import { Assumptions, DEFAULT_ASSUMPTIONS } from "../scripts/lib/plan/assumptions";
+import {
+  CostEstimate,
+  CostLine,
+  estimateCost,
+  FREE_TYPES,
+  PRICERS,
+  roundCents,
+} from "../scripts/lib/plan/cost";
+import { DEFAULT_PRICES, Price, PriceTable } from "../scripts/lib/plan/price-table";
+import { component, resource, smallStack } from "./plan-fixtures";
+
+/** Round numbers, so every expected amount below can be checked by hand. */
+const ASSUMPTIONS: Assumptions = {
+  hoursPerMonth: 730,
+  natGbPerMonth: 100,
+  albLcuPerHour: 2,
+  logGbPerGroupPerMonth: 1,
+  endpointGbPerMonth: 10,
+  s3GbPerBucket: 20,
+  ecrGbPerRepository: 3,
+  ec2SpotDiscount: 0.6,
+  fargateSpotDiscount: 0.7,
+};
+
+function estimate(region = "us-east-1", prices?: PriceTable): CostEstimate {
+  return estimateCost(smallStack(), { region, assumptions: ASSUMPTIONS, prices });
+}
+
+/** The one line whose item is `prefix` or starts with it (and is not merely a longer item's stem). */
+function line(cost: CostEstimate, prefix: string): CostLine {
+  const exact = cost.lines.filter((l) => l.item === prefix);
+  const found = exact.length > 0 ? exact : cost.lines.filter((l) => l.item.startsWith(prefix));
+  assert.equal(found.length, 1, `expected one line starting ${prefix}, got ${found.length}`);
+  return found[0]!;
+}
+
+function price(key: string, region = "us-east-1"): number {
+  const entry = DEFAULT_PRICES.get(region, key);
+  assert.ok(entry, `the price table has ${key} for ${region}`);
+  return entry.price;
+}
+
+describe("plan: cost model", () => {
+  const cost = estimate();
+
+  it("prices NAT gateways by strategy × AZs: hours, data and one public IPv4 each", () => {
+    const hours = line(cost, "3 NAT gateways (OnePerAz), hours");
+    assert.equal(hours.quantity, 3 * 730);
+    assert.equal(hours.unitPrice, price("nat.hour"));
+    assert.equal(hours.monthly, 98.55); // 3 × 730 × $0.045
+    assert.equal(line(cost, "NAT data processed").monthly, 4.5); // 100 GB × $0.045
+    assert.equal(line(cost, "3 NAT gateways (OnePerAz), public IPv4").monthly, 10.95);
+    assert.equal(hours.component, "network");
+  });
+
+  it("counts one NAT for the Single strategy and none for None", () => {
+    for (const [strategy, count] of [
+      ["Single", 1],
+      ["None", 0],
+    ] as const) {
+      const vpc = resource("awsx:ec2:Vpc", "vpc", {
+        numberOfAvailabilityZones: 3,
+        natGateways: { strategy },
+      });
+      const natLines = estimateCost([vpc], {
+        region: "us-east-1",
+        assumptions: ASSUMPTIONS,
+      }).lines.filter((l) => l.item.includes("NAT"));
+      const hours = natLines.find((l) => l.item.endsWith("hours"));
+      assert.equal(hours?.quantity ?? 0, count * 730);
+      if (count === 0) assert.deepEqual(natLines, []);
+    }
+  });
+
+  it("prices an ALB: hours, the assumed LCUs, and a public IPv4 per AZ", () => {
+    assert.equal(line(cost, "ALB hours").monthly, 16.43); // 730 × $0.0225 = 16.425
+    const lcu = line(cost, "ALB LCUs");
+    assert.equal(lcu.quantity, 2 * 730);
+    assert.equal(lcu.monthly, 11.68); // 2 × 730 × $0.008
+    const ips = line(cost, "ALB public IPv4 (3 AZs)");
+    assert.equal(ips.monthly, 10.95);
+    assert.equal(ips.component, "api");
+  });
+
+  it("gives an internal load balancer no public IPv4 line", () => {
+    const lb = resource("aws:lb/loadBalancer:LoadBalancer", "internal", {
+      internal: true,
+      subnets: ["a", "b"],
+    });
+    const lines = estimateCost([lb], { region: "us-east-1", assumptions: ASSUMPTIONS }).lines;
+    assert.deepEqual(
+      lines.map((l) => l.item),
+      ["ALB hours", "ALB LCUs (2 on average)"],
+    );
+  });
+
+  it("prices EC2 from the ASG's desired count, the first override, and Spot above the base", () => {
+    // 4 desired; base 1 on-demand, then 50% of the other 3 rounded up: 3 on-demand, 1 Spot.
+    const onDemand = line(cost, "EC2 t3.medium on-demand × 3");
+    assert.equal(onDemand.quantity, 3 * 730);
+    assert.equal(onDemand.monthly, roundCents(3 * 730 * price("ec2.t3.medium.hour"))); // 91.10
+    assert.equal(onDemand.monthly, 91.1);
+    const spot = line(cost, "EC2 t3.medium Spot × 1");
+    assert.equal(spot.unitPrice, Number((price("ec2.t3.medium.hour") * 0.4).toPrecision(12)));
+    assert.equal(spot.monthly, 12.15); // 730 × $0.0416 × (1 − 0.6)
+    assert.match(spot.source, /60% Spot discount assumed/);
+  });
+
+  it("uses the minimum size when no desired capacity is set", () => {
+    const template = resource("aws:ec2/launchTemplate:LaunchTemplate", "lt", {
+      instanceType: "t3.small",
+      blockDeviceMappings: [{ ebs: { volumeSize: 20, volumeType: "gp3" } }],
+    });
+    const group = resource("aws:autoscaling/group:Group", "asg", {
+      minSize: 2,
+      maxSize: 5,
+      launchTemplate: { id: "lt-id", version: "$Latest" },
+    });
+    const lines = estimateCost([template, group], {
+      region: "us-east-1",
+      assumptions: ASSUMPTIONS,
+    }).lines;
+    assert.deepEqual(
+      lines.map((l) => [l.item, l.monthly]),
+      [
+        ["EC2 t3.small on-demand × 2", 30.37], // 2 × 730 × $0.0208 = 30.368
+        ["EBS gp3 20 GiB × 2 instances", 3.2], // 40 GB × $0.08
+      ],
+    );
+  });
+
+  it("prices gp3 root volumes per instance, with IOPS and throughput above the baseline", () => {
+    assert.equal(line(cost, "EBS gp3 30 GiB × 4 instances").monthly, 9.6); // 120 GB × $0.08
+    const iops = line(cost, "EBS gp3 30 GiB × 4 instances, IOPS");
+    assert.equal(iops.quantity, 4000); // (4,000 − 3,000) × 4
+    assert.equal(iops.monthly, 20);
+    assert.equal(line(cost, "EBS gp3 30 GiB × 4 instances, MB/s").monthly, 4); // 25 × 4 × $0.04
+  });
+
+  it("prices Fargate ARM tasks at ARM rates, split FARGATE base / FARGATE_SPOT by weight", () => {
+    const vcpu = line(cost, "Fargate 1 × 1 vCPU / 2 GB ARM64, vCPU");
+    assert.equal(vcpu.unitPrice, price("fargate.arm.vcpuHour"));
+    assert.equal(vcpu.monthly, 23.64); // 730 × $0.03238
+    assert.equal(line(cost, "Fargate 1 × 1 vCPU / 2 GB ARM64, memory").monthly, 5.2); // 2 × 730 × $0.00356
+    const spot = line(cost, "Fargate Spot 3 × 1 vCPU / 2 GB ARM64, vCPU");
+    assert.equal(spot.quantity, 3 * 730);
+    assert.equal(spot.monthly, 21.27); // 3 × 730 × $0.03238 × 0.3
+    assert.equal(line(cost, "Fargate Spot 3 × 1 vCPU / 2 GB ARM64, memory").monthly, 4.68);
+    assert.equal(spot.component, "jobs");
+  });
+
+  it("prices Fargate x86 tasks at x86 rates", () => {
+    const vcpu = line(cost, "Fargate 1 × 0.25 vCPU / 0.5 GB x86, vCPU");
+    assert.equal(vcpu.unitPrice, price("fargate.x86.vcpuHour"));
+    assert.equal(vcpu.monthly, 7.39); // 0.25 × 730 × $0.04048
+    assert.equal(line(cost, "Fargate 1 × 0.25 vCPU / 0.5 GB x86, memory").monthly, 1.62);
+  });
+
+  it("puts no Fargate line on a service that runs on the EC2 capacity provider", () => {
+    assert.equal(
+      cost.lines.filter((l) => l.component === "api" && l.item.includes("Fargate")).length,
+      0,
+    );
+  });
+
+  it("prices interface endpoints per AZ-hour plus data, and gateway endpoints as free", () => {
+    assert.equal(line(cost, "dkr interface endpoint × 2 AZs").monthly, 14.6); // 2 × 730 × $0.01
+    assert.equal(line(cost, "dkr interface endpoint data").monthly, 0.1);
+    assert.ok(!cost.lines.some((l) => l.item.includes("s3")));
+  });
+
+  it("prices log ingestion from the assumption and storage over the retention", () => {
+    assert.equal(line(cost, "/vitcord/test/api: ingestion").monthly, 0.5);
+    const storage = line(cost, "/vitcord/test/api: storage (30 days kept)");
+    assert.equal(storage.quantity, 0.99); // 1 GB × 30 days × 12 / 365
+    assert.equal(storage.monthly, 0.03);
+  });
+
+  it("prices ECR storage, KMS keys and secrets from the table", () => {
+    const lines = estimateCost(
+      [
+        resource("aws:ecr/repository:Repository", "api-repo"),
+        resource("aws:kms/key:Key", "key"),
+        resource("aws:secretsmanager/secret:Secret", "secret"),
+      ],
+      { region: "us-east-1", assumptions: ASSUMPTIONS },
+    ).lines;
+    assert.deepEqual(
+      lines.map((l) => l.monthly),
+      [0.3, 1, 0.4],
+    );
+  });
+
+  it("prices S3 access-log storage when the table has a price, and lists it unpriced otherwise", () => {
+    const bucket = resource("aws:s3/bucket:Bucket", "api-access-logs");
+    const withPrice = new PriceTable([
+      ...DEFAULT_PRICES.prices,
+      {
+        key: "s3.standard.gbMonth",
+        region: "us-east-1",
+        unit: "GB-month",
+        price: 0.5,
+        source: "test",
+        date: "2026-01-01",
+        confirmed: true,
+      } satisfies Price,
+    ]);
+    const priced = estimateCost([bucket], {
+      region: "us-east-1",
+      assumptions: ASSUMPTIONS,
+      prices: withPrice,
+    });
+    assert.equal(priced.lines[0]?.monthly, 10); // 20 GB × $0.5
+    const real = estimateCost([bucket], { region: "us-east-1", assumptions: ASSUMPTIONS });
+    assert.deepEqual(real.lines, []);
+    assert.equal(real.unpriced[0]?.name, "api-access-logs");
+    assert.match(real.unpriced[0].reason, /no s3\.standard\.gbMonth price for us-east-1/);
+  });
+
+  it("lists types outside the model as unpriced and never drops a resource", () => {
+    const waf = resource("aws:wafv2/webAcl:WebAcl", "waf", {}, component("x:y:Z", "edge"));
+    const result = estimateCost([...smallStack(), waf], {
+      region: "us-east-1",
+      assumptions: ASSUMPTIONS,
+    });
+    assert.deepEqual(result.unpriced.map((u) => `${u.component}/${u.name}`).sort(), [
+      "edge/waf",
+      "jobs/jobs-dlq",
+      "jobs/jobs-queue",
+    ]);
+    // Every custom resource is priced, free or unpriced.
+    for (const r of smallStack().filter((r) => r.custom)) {
+      const known =
+        PRICERS[r.type] !== undefined ||
+        FREE_TYPES[r.type] !== undefined ||
+        result.unpriced.some((u) => u.name === r.name);
+      assert.ok(known, `${r.type} ${r.name} is accounted for`);
+    }
+    assert.equal(result.free.find((f) => f.type === "aws:iam/role:Role")?.count, 1);
+  });
+
+  it("totals the lines, per component and overall, to the cent", () => {
+    const sum = cost.lines.reduce((total, l) => total + l.monthly, 0);
+    assert.equal(cost.total, roundCents(sum));
+    assert.deepEqual(
+      cost.byComponent.map((c) => c.component),
+      ["network", "cluster", "api", "jobs", "mailer"],
+    );
+    const network = cost.byComponent.find((c) => c.component === "network")!;
+    assert.equal(network.monthly, roundCents(98.55 + 4.5 + 10.95 + 14.6 + 0.1));
+  });
+
+  it("uses eu-west-1 prices there, marks unconfirmed ones, and leaves unknown ones unpriced", () => {
+    const eu = estimate("eu-west-1");
+    const nat = line(eu, "3 NAT gateways (OnePerAz), hours");
+    assert.equal(nat.unitPrice, 0.048);
+    assert.match(nat.source, /\(unconfirmed\)/);
+    // The table has no eu-west-1 Fargate or t3.medium price: those become unpriced items.
+    assert.ok(!eu.lines.some((l) => l.item.includes("Fargate")));
+    assert.ok(eu.unpriced.some((u) => u.reason.includes("fargate.arm.vcpuHour")));
+    assert.ok(eu.unpriced.some((u) => u.reason.includes("ec2.t3.medium.hour")));
+  });
+
+  it("keeps the dev and prod assumptions in one table with the same keys", () => {
+    assert.deepEqual(
+      Object.keys(DEFAULT_ASSUMPTIONS.dev).sort(),
+      Object.keys(DEFAULT_ASSUMPTIONS.prod).sort(),
+    );
+    assert.equal(DEFAULT_ASSUMPTIONS.prod.hoursPerMonth, 730);
+  });
+
+  it("rounds half-cents up despite binary floating point", () => {
+    assert.equal(roundCents(730 * 0.0225), 16.43);
+    assert.equal(roundCents(0.125), 0.13);
+  });
+});
+
+describe("plan: price table", () => {
+  it("has us-east-1 and eu-west-1 prices with unit, source and date", () => {
+    assert.deepEqual(DEFAULT_PRICES.regions, ["eu-west-1", "us-east-1"]);
+    for (const p of DEFAULT_PRICES.prices) {
+      assert.ok(p.price > 0 && p.unit && p.source && /^\d{4}-\d{2}-\d{2}$/.test(p.date), p.key);
+    }
+  });
+
+  it("marks the eu-west-1 NAT and ALB prices as unconfirmed", () => {
+    for (const key of ["nat.hour", "nat.gb", "alb.hour", "alb.lcuHour"]) {
+      assert.equal(DEFAULT_PRICES.get("eu-west-1", key)?.confirmed, false, key);
+    }
+  });
+});

@@ -1,0 +1,170 @@
+import * as assert from "node:assert/strict";
+import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../scripts/lib/plan/diagram";
+import { dynoFor, estimateHeroku } from "../scripts/lib/plan/heroku";
+import { buildInventory, renderInventory } from "../scripts/lib/plan/inventory";
+import { resource, smallStack } from "./plan-fixtures";
+
+describe("plan: inventory", () => {
+  const inventory = buildInventory(smallStack());
+
+  it("groups resources by their outermost component, in declaration order", () => {
+    assert.deepEqual(
+      inventory.components.map((c) => `${c.component}:${c.kind}:${c.resourceCount}`),
+      [
+        "stack:other:1",
+        "network:network:4",
+        "cluster:cluster:3",
+        "api:service:8",
+        "jobs:worker:4",
+        "mailer:worker:2",
+      ],
+    );
+    assert.equal(inventory.resourceCount, 22);
+  });
+
+  it("counts resources per type within a component", () => {
+    const api = inventory.components.find((c) => c.component === "api")!;
+    assert.deepEqual(
+      api.types.find((t) => t.type === "aws:lb/listener:Listener"),
+      { type: "aws:lb/listener:Listener", count: 2 },
+    );
+    assert.equal(api.type, "vitcord:service:LoadBalancedService");
+  });
+
+  it("summarizes the network: CIDR, AZs, NAT strategy and endpoints", () => {
+    assert.equal(
+      inventory.components.find((c) => c.component === "network")!.summary,
+      "VPC 10.20.0.0/16 across 3 AZs; NAT: 3 gateways, one per AZ; S3 gateway endpoint; dkr interface endpoint",
+    );
+  });
+
+  it("summarizes a single NAT as shared by the AZs", () => {
+    const vpc = resource("awsx:ec2:Vpc", "vpc", {
+      cidrBlock: "10.10.0.0/16",
+      numberOfAvailabilityZones: 2,
+      natGateways: { strategy: "Single" },
+    });
+    assert.match(buildInventory([vpc]).components[0]!.summary, /NAT: 1 gateway shared by 2 AZs/);
+  });
+
+  it("summarizes the cluster: size range, types, on-demand/Spot split, root volume", () => {
+    assert.equal(
+      inventory.components.find((c) => c.component === "cluster")!.summary,
+      "ECS on EC2: 2–6 × t3.medium/t3.large (4 running: 3 on-demand + 1 Spot); gp3 30 GiB root; capacity provider at 90% target",
+    );
+  });
+
+  it("summarizes services and workers: entry point, task range and size, where they run", () => {
+    const summary = (name: string) =>
+      inventory.components.find((c) => c.component === name)!.summary;
+    assert.equal(summary("api"), "api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2");
+    assert.equal(
+      summary("jobs"),
+      "jobs: 4 tasks of 1 vCPU / 2 GiB on Fargate (1) + Fargate Spot (3), ARM64, SQS queue + dead-letter queue",
+    );
+    assert.equal(summary("mailer"), "mailer: 1 task of 0.25 vCPU / 0.5 GiB on Fargate");
+  });
+
+  it("renders a tree: one header line per component, its summary, its type counts", () => {
+    const text = renderInventory(inventory);
+    assert.equal(text[0], "Inventory: 22 resources in 6 components");
+    const api = text.indexOf("  api (LoadBalancedService): 8 resources");
+    assert.ok(api > 0);
+    assert.equal(text[api + 1], "    api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2");
+    assert.match(text[api + 2]!, /^ {4}└ appautoscaling\.Target 1 · cloudwatch\.LogGroup 1/);
+  });
+});
+
+describe("plan: diagram", () => {
+  const chart = mermaidFlowchart(smallStack());
+  const lines = chart.split("\n");
+
+  it("is a Mermaid flowchart with the VPC and its public and private subnets", () => {
+    assert.equal(lines[0], "flowchart LR");
+    assert.ok(lines.includes('  subgraph vpc["VPC 10.20.0.0/16 · 3 AZs"]'));
+    assert.ok(lines.includes('      nat["NAT gateways ×3<br/>one per AZ"]'));
+  });
+
+  it("routes internet → load balancer → service, and services and workers → NAT → internet", () => {
+    for (const edge of [
+      "  internet --> alb_api --> svc_api",
+      "  svc_api --> nat",
+      "  wrk_jobs --> nat",
+      "  wrk_mailer --> nat",
+      "  nat --> internet",
+    ]) {
+      assert.ok(lines.includes(edge), `missing edge: ${edge}`);
+    }
+    // Workers have no load balancer in front of them.
+    assert.ok(!chart.includes("alb_jobs"));
+  });
+
+  it("shows the web service on the cluster's capacity, the endpoints and the worker's queue", () => {
+    assert.ok(lines.includes("  svc_api -. runs on .-> cluster_cluster"));
+    assert.ok(lines.includes("  wrk_jobs --> endpoint_network_s3_endpoint"));
+    assert.ok(lines.includes('    endpoint_network_s3_endpoint[("s3 gateway endpoint")]'));
+    assert.ok(lines.includes("  wrk_jobs <--> queue_jobs_queue"));
+    assert.ok(!chart.includes("jobs_dlq"), "the dead-letter queue is not drawn");
+  });
+
+  it("draws nothing for a stack without NAT, load balancers or workloads", () => {
+    const vpc = resource("awsx:ec2:Vpc", "vpc", { natGateways: { strategy: "None" } });
+    const bare = mermaidFlowchart([vpc]);
+    assert.ok(!bare.includes("nat"));
+    assert.ok(!bare.includes("-->"));
+  });
+
+  it("makes safe node ids and labels", () => {
+    assert.equal(nodeId("svc", "api-v2.x"), "svc_api_v2_x");
+    assert.equal(label('say "hi"'), '"say #quot;hi#quot;"');
+  });
+
+  it("wraps the chart in Markdown with no timestamp, so it renders on GitHub and diffs cleanly", () => {
+    const markdown = diagramMarkdown("prod", smallStack());
+    assert.ok(markdown.startsWith("# vitcord-infra: the `prod` stack\n"));
+    assert.ok(markdown.includes("```mermaid\nflowchart LR\n"));
+    assert.equal(markdown, diagramMarkdown("prod", smallStack()));
+  });
+});
+
+describe("plan: Heroku comparison", () => {
+  it("maps each task to the smallest dyno with enough memory", () => {
+    assert.equal(dynoFor(512)?.name, "Standard-1X");
+    assert.equal(dynoFor(513)?.name, "Standard-2X");
+    assert.equal(dynoFor(1024)?.name, "Standard-2X");
+    assert.equal(dynoFor(2048)?.name, "Performance-M");
+    assert.equal(dynoFor(8192)?.name, "Performance-L");
+    assert.equal(dynoFor(16384), undefined);
+  });
+
+  it("prices dynos × task count per workload plus a $1,000 Private Space", () => {
+    const heroku = estimateHeroku(smallStack());
+    assert.deepEqual(
+      heroku.lines.map((l) => [l.workload, l.tasks, l.dyno, l.monthly]),
+      [
+        ["api", 2, "Standard-2X", 100],
+        ["jobs", 4, "Performance-M", 1000],
+        ["mailer", 1, "Standard-1X", 25],
+      ],
+    );
+    assert.equal(heroku.privateSpace, 1000);
+    assert.equal(heroku.total, 2125);
+  });
+
+  it("reports a workload no dyno fits instead of dropping it", () => {
+    const task = resource("aws:ecs/taskDefinition:TaskDefinition", "big-task", {
+      cpu: "4096",
+      memory: "30720",
+      requiresCompatibilities: ["FARGATE"],
+    });
+    const service = resource("aws:ecs/service:Service", "big", {
+      desiredCount: 1,
+      taskDefinition: task.state.arn,
+      launchType: "FARGATE",
+    });
+    const heroku = estimateHeroku([task, service]);
+    assert.deepEqual(heroku.lines, []);
+    assert.match(heroku.unpriced[0]!, /30720 MiB per task is more than any listed dyno/);
+    assert.equal(heroku.total, 1000);
+  });
+});
