@@ -1,0 +1,350 @@
+import * as assert from "node:assert/strict";
+import { ChildProcess, spawn } from "node:child_process";
+import * as path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import type {
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { unknownCheckingProxy } from "@pulumi/policy";
+import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import {
+  environmentOf,
+  plainProperties,
+  POLICIES,
+  resourcePolicy,
+  stackPolicy,
+} from "../policy/policies";
+import { ResourceRule, ruleById, RULES, StackRule, UNKNOWN } from "../scripts/lib/rules";
+
+const SG = "aws:ec2/securityGroup:SecurityGroup";
+const SSH_FROM_INTERNET = {
+  description: "admin",
+  ingress: [
+    { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["0.0.0.0/0"], description: "ssh" },
+  ],
+};
+/** How @pulumi/policy marks a string it cannot know during a preview. */
+const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const urn = (stack: string, type: string, name: string) =>
+  `urn:pulumi:${stack}::vitcord-infra::${type}::${name}`;
+
+/** What the engine passes a resource policy, with a provider tagged with the environment. */
+function resourceArgs(
+  type: string,
+  props: Record<string, unknown>,
+  environment = "dev",
+  protect = false,
+): ResourceValidationArgs {
+  return {
+    type,
+    props,
+    urn: urn("some-stack", type, "r"),
+    name: "r",
+    opts: {
+      protect,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    provider: {
+      type: "pulumi:providers:aws",
+      name: "aws",
+      urn: "p",
+      props: { defaultTags: { tags: { Environment: environment } } },
+    },
+    stackTags: new Map(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable: () => {
+      throw new Error("not applicable");
+    },
+  };
+}
+
+/** A reportViolation spy. */
+function spy(): { report: ReportViolation; calls: { message: string; urn?: string }[] } {
+  const calls: { message: string; urn?: string }[] = [];
+  return { calls, report: (message, urn) => void calls.push({ message, urn }) };
+}
+
+async function validate(rule: ResourceRule, args: ResourceValidationArgs) {
+  const { report, calls } = spy();
+  const policy = resourcePolicy(rule);
+  await (policy.validateResource as (a: ResourceValidationArgs, r: ReportViolation) => unknown)(
+    args,
+    report,
+  );
+  return calls;
+}
+
+describe("policy pack", () => {
+  describe("the policies array", () => {
+    it("registers one policy per rule, named by its id, with its enforcement level and severity", () => {
+      assert.deepEqual(
+        POLICIES.map((p) => p.name),
+        RULES.map((r) => r.id),
+      );
+      for (const [index, rule] of RULES.entries()) {
+        const policy = POLICIES[index]!;
+        assert.equal(policy.enforcementLevel, rule.enforcement, rule.id);
+        assert.equal(policy.severity, rule.severity, rule.id);
+        assert.ok(policy.description.startsWith(rule.title), rule.id);
+        assert.ok(policy.description.includes(rule.controls[0]!), rule.id);
+        if (rule.scope === "resource")
+          assert.equal(typeof (policy as ResourceValidationPolicy).validateResource, "function");
+        else assert.equal(typeof (policy as StackValidationPolicy).validateStack, "function");
+      }
+    });
+  });
+
+  describe("resource policies", () => {
+    const ingressRule = ruleById("VIT-NET-05") as ResourceRule;
+
+    it("report the rule's message for a security group that opens port 22 to the internet", async () => {
+      const calls = await validate(ingressRule, resourceArgs(SG, SSH_FROM_INTERNET));
+      assert.deepEqual(
+        calls.map((c) => c.message),
+        ["ingress from 0.0.0.0/0 on port 22 (includes remote administration port 22)"],
+      );
+    });
+
+    it("report nothing for a compliant resource or a resource of another type", async () => {
+      const web = {
+        description: "lb",
+        ingress: [
+          {
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+            description: "https",
+          },
+        ],
+      };
+      assert.deepEqual(await validate(ingressRule, resourceArgs(SG, web)), []);
+      assert.deepEqual(
+        await validate(ingressRule, resourceArgs("aws:s3/bucketV2:BucketV2", SSH_FROM_INTERNET)),
+        [],
+      );
+    });
+
+    it("apply prod-only rules by the Environment tag of the resource's AWS provider", async () => {
+      const rule = ruleById("VIT-ELB-04") as ResourceRule;
+      const lb = { subnets: ["a", "b"], enableDeletionProtection: false };
+      assert.deepEqual(
+        await validate(rule, resourceArgs("aws:lb/loadBalancer:LoadBalancer", lb, "dev")),
+        [],
+      );
+      assert.equal(
+        (await validate(rule, resourceArgs("aws:lb/loadBalancer:LoadBalancer", lb, "prod"))).length,
+        1,
+      );
+    });
+
+    it("see the protect option, so VIT-OPS-01 runs for real at preview", async () => {
+      const rule = ruleById("VIT-OPS-01") as ResourceRule;
+      const type = "aws:sqs/queue:Queue";
+      assert.deepEqual(await validate(rule, resourceArgs(type, {}, "prod", true)), []);
+      assert.deepEqual(
+        (await validate(rule, resourceArgs(type, {}, "prod", false))).map((c) => c.message),
+        ["protect is not set; declare it with statefulResourceOptions(true)"],
+      );
+    });
+
+    it("leave an unknown value to the engine (it reports that the policy cannot run during preview)", async () => {
+      const props = unknownCheckingProxy({ trafficType: UNKNOWN_STRING }) as Record<
+        string,
+        unknown
+      >;
+      await assert.rejects(
+        validate(
+          ruleById("VIT-NET-02") as ResourceRule,
+          resourceArgs("aws:ec2/flowLog:FlowLog", props),
+        ),
+        (error: Error) => error.constructor.name === "UnknownValueError",
+      );
+    });
+  });
+
+  describe("stack policies", () => {
+    function stackArgs(
+      resources: { type: string; name: string; props: Record<string, unknown> }[],
+      stack = "prod",
+    ): StackValidationArgs {
+      return {
+        resources: resources.map((r) => ({
+          ...r,
+          urn: urn(stack, r.type, r.name),
+          opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+          },
+          dependencies: [],
+          propertyDependencies: {},
+          isType: () => false,
+          asType: () => undefined,
+        })),
+        stackTags: new Map(),
+        getConfig: <T extends object>() => ({}) as T,
+        notApplicable: () => {
+          throw new Error("not applicable");
+        },
+      };
+    }
+
+    async function validateStack(rule: StackRule, args: StackValidationArgs) {
+      const { report, calls } = spy();
+      await stackPolicy(rule).validateStack(args, report);
+      return calls;
+    }
+
+    const circuit = ruleById("VIT-NET-10") as StackRule;
+    const vpc = (strategy: string) => ({
+      type: "awsx:ec2:Vpc",
+      name: "network-vpc",
+      props: { natGateways: { strategy } },
+    });
+
+    it("report the rule's findings against the resource at fault", async () => {
+      const calls = await validateStack(circuit, stackArgs([vpc("Single")]));
+      assert.deepEqual(calls, [
+        {
+          message: "natGateways.strategy is Single; prod needs OnePerAz",
+          urn: urn("prod", "awsx:ec2:Vpc", "network-vpc"),
+        },
+      ]);
+      assert.deepEqual(await validateStack(circuit, stackArgs([vpc("OnePerAz")])), []);
+    });
+
+    it("take the environment from the AWS provider's default tags, else the stack name", async () => {
+      const provider = {
+        type: "pulumi:providers:aws",
+        name: "aws",
+        props: { defaultTags: { tags: { Environment: "dev" } } },
+      };
+      // A prod-only rule in a stack whose provider says dev: not applied.
+      assert.deepEqual(
+        await validateStack(circuit, stackArgs([provider, vpc("Single")], "prod")),
+        [],
+      );
+      assert.equal(environmentOf(urn("dev", SG, "x")), "dev");
+      assert.equal(environmentOf(urn("prod", SG, "x")), "prod");
+      assert.equal(
+        environmentOf(urn("alice", SG, "x")),
+        "prod",
+        "unknown stacks get the strictest rules",
+      );
+    });
+
+    it("treat unknown ids as unknown, not as a violation", async () => {
+      assert.deepEqual(plainProperties({ arn: UNKNOWN_STRING, list: [UNKNOWN_STRING, "x"] }), {
+        arn: UNKNOWN,
+        list: [UNKNOWN, "x"],
+      });
+      const rule = ruleById("VIT-NET-06") as StackRule;
+      // A new security group's id is unknown at preview: it cannot be matched to a load balancer yet.
+      const group = {
+        type: SG,
+        name: "lb",
+        props: {
+          arn: UNKNOWN_STRING,
+          ingress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"] }],
+        },
+      };
+      assert.deepEqual(await validateStack(rule, stackArgs([group])), []);
+    });
+  });
+
+  describe("the pack, served as the Pulumi CLI runs it", function () {
+    this.timeout(90_000);
+    let pack: ChildProcess;
+    let client: analyzerRpc.AnalyzerClient;
+
+    before(async () => {
+      // What `pulumi preview --policy-pack policy` does: run the pack in its folder, read the port.
+      pack = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+        cwd: path.join(__dirname, "..", "policy"),
+        env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, "..", "tsconfig.json") },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const port = await new Promise<string>((resolve, reject) => {
+        let errors = "";
+        pack.stderr!.on("data", (d: Buffer) => (errors += d.toString()));
+        pack.stdout!.once("data", (d: Buffer) => resolve(d.toString().trim()));
+        pack.once("exit", (code) =>
+          reject(new Error(`the pack exited with ${String(code)}: ${errors}`)),
+        );
+      });
+      client = new analyzerRpc.AnalyzerClient(
+        `127.0.0.1:${port}`,
+        grpc.credentials.createInsecure(),
+      );
+    });
+
+    after(() => {
+      client?.close();
+      pack?.kill();
+    });
+
+    it("registers every rule with its enforcement level", async () => {
+      const info = await new Promise<analyzer.AnalyzerInfo>((resolve, reject) =>
+        client.getAnalyzerInfo(new Empty(), (error, response) =>
+          error ? reject(error) : resolve(response),
+        ),
+      );
+      assert.equal(info.getName(), "vitcord-infra");
+      const policies = info.getPoliciesList();
+      assert.deepEqual(
+        policies.map((p) => p.getName()),
+        RULES.map((r) => r.id),
+      );
+      for (const [index, rule] of RULES.entries()) {
+        const level =
+          rule.enforcement === "mandatory"
+            ? analyzer.EnforcementLevel.MANDATORY
+            : analyzer.EnforcementLevel.ADVISORY;
+        assert.equal(policies[index]!.getEnforcementlevel(), level, rule.id);
+        const type =
+          rule.scope === "resource"
+            ? analyzer.PolicyType.POLICY_TYPE_RESOURCE
+            : analyzer.PolicyType.POLICY_TYPE_STACK;
+        assert.equal(policies[index]!.getPolicyType(), type, rule.id);
+      }
+    });
+
+    it("fails a security group that opens port 22 to the internet with VIT-NET-05, mandatory", async () => {
+      const request = new analyzer.AnalyzeRequest()
+        .setType(SG)
+        .setName("admin")
+        .setUrn(urn("dev", SG, "admin"))
+        .setProperties(Struct.fromJavaScript(SSH_FROM_INTERNET))
+        .setOptions(new analyzer.AnalyzerResourceOptions().setProtect(false));
+      const response = await new Promise<analyzer.AnalyzeResponse>((resolve, reject) =>
+        client.analyze(request, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+      const diagnostics = response
+        .getDiagnosticsList()
+        // The engine prints the policy description, then the rule's message on the last line.
+        .map((d) => [d.getPolicyname(), d.getEnforcementlevel(), d.getMessage().split("\n").pop()]);
+      assert.deepEqual(diagnostics, [
+        [
+          "VIT-NET-05",
+          analyzer.EnforcementLevel.MANDATORY,
+          "ingress from 0.0.0.0/0 on port 22 (includes remote administration port 22)",
+        ],
+      ]);
+    });
+  });
+});
