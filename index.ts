@@ -3,6 +3,7 @@ import * as aws from "@pulumi/aws";
 import { PrivateNetwork } from "./components";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
+import { LoadBalancedService } from "./components/web-service";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
 const config = loadStackConfig();
@@ -44,6 +45,27 @@ const cluster = new Ec2Cluster(
   { providers: { aws: provider } },
 );
 
+// One load-balanced web service per `vitcord-infra:services` entry: adding one to a stack file
+// adds a service, with no code change.
+const serviceComponents = Object.entries(config.services).map(
+  ([name, service]) =>
+    new LoadBalancedService(
+      name,
+      {
+        network,
+        cluster,
+        service,
+        region: config.region,
+        logRetentionDays: config.logRetentionDays,
+        deletionProtection: config.deletionProtection,
+        // ELB.5: access logs where an audit trail matters; dev skips the bucket.
+        accessLogs: config.environment === "prod",
+        execLogGroupArn: cluster.execLogGroupArn,
+      },
+      { providers: { aws: provider } },
+    ),
+);
+
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcCidr = network.cidrBlock;
@@ -53,3 +75,20 @@ export const clusterName = cluster.clusterName;
 export const clusterArn = cluster.clusterArn;
 export const capacityProviderName = cluster.capacityProviderName;
 export const serviceConnectNamespace = cluster.serviceConnectNamespaceName;
+/** Each web service's URL and what the operations CLI needs (logs, one-off tasks, releases). */
+export const services = Object.fromEntries(
+  serviceComponents.map((service) => [
+    service.containerName,
+    {
+      url: service.url,
+      loadBalancerDnsName: service.loadBalancerDnsName,
+      serviceName: service.serviceName,
+      logGroupName: service.logGroupName,
+      taskDefinitionFamily: service.taskDefinitionFamily,
+      containerName: service.containerName,
+      securityGroupId: service.securityGroupId,
+      subnetIds: service.subnetIds,
+      repositoryUrl: service.repositoryUrl,
+    },
+  ]),
+);

@@ -76,7 +76,7 @@ describe("PrivateNetwork", () => {
     assert.equal(dev.one(FLOW_LOG).inputs.iamRoleArn, role.state.arn);
 
     const [statement, ...others] = policy(
-      dev.one("aws:iam/rolePolicy:RolePolicy").inputs.policy,
+      dev.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-write").inputs.policy,
     ).Statement;
     assert.equal(others.length, 0);
     assert.deepEqual(statement!.Action, [

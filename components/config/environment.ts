@@ -3,6 +3,7 @@
  * A stack names its environment (`vitcord-infra:environment`); keys it leaves out take these.
  */
 import type { ClusterDefaults } from "./cluster";
+import type { ServiceDefaults } from "./service";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -27,6 +28,7 @@ export interface EnvironmentDefaults {
     readonly natGateways: NatStrategy;
   };
   readonly cluster: ClusterDefaults;
+  readonly service: ServiceDefaults;
 }
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
@@ -45,6 +47,17 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       rootVolumeGiB: 30,
       containerInsights: "enabled",
     },
+    // Web services: one small task, fast deploys (5 s drain, 50% minimum healthy is fine in dev).
+    service: {
+      cpu: 256,
+      memory: 512,
+      desiredCount: 1,
+      deregistrationDelaySeconds: 5,
+      healthCheckIntervalSeconds: 10,
+      healthCheckGracePeriodSeconds: 30,
+      minHealthyPercent: 50,
+      maxHealthyPercent: 200,
+    },
   },
   prod: {
     logRetentionDays: 365,
@@ -61,6 +74,18 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetCapacity: 90,
       rootVolumeGiB: 50,
       containerInsights: "enabled",
+    },
+    // Web services: two tasks at least (one per AZ), 100/200 rolling deploys (checklist #17),
+    // 30 s for in-flight requests to finish when a task drains.
+    service: {
+      cpu: 512,
+      memory: 1024,
+      desiredCount: 2,
+      deregistrationDelaySeconds: 30,
+      healthCheckIntervalSeconds: 15,
+      healthCheckGracePeriodSeconds: 60,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
     },
   },
 };

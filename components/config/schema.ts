@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
 import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
+import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 
 const logRetention = z
@@ -26,7 +27,8 @@ export function stackSchema(environment: Environment) {
     tags: tagMap.default({}),
     network: networkSchema(environment),
     cluster: clusterSchema(environment),
-  });
+    services: servicesSchema(environment),
+  }).superRefine(checkServicesAgainstStack);
 }
 
 export type ProjectConfig = z.output<ReturnType<typeof stackSchema>>;

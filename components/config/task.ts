@@ -39,10 +39,25 @@ const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[A-Za-z0-9_+=,.@\-
 /** A KMS key ARN. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
-const envName = z.string().regex(ENV_NAME, {
-  error:
-    "environment and secret names must be letters, digits and underscores, not starting with a digit",
-});
+const envNameMessage =
+  "environment and secret names must be letters, digits and underscores, not starting with a digit";
+const envName = z.string().regex(ENV_NAME, { error: envNameMessage });
+
+/** A record whose bad keys are reported with `message` instead of zod's "Invalid key in record". */
+export function namedRecord<K extends z.ZodType<string>, V extends z.ZodType>(
+  key: K,
+  value: V,
+  message: string,
+) {
+  return z.record(key, value, {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? message
+        : issue.code === "invalid_type"
+          ? "must be a map of names to values"
+          : undefined,
+  });
+}
 
 /** Values may be written as YAML numbers or booleans; the container sees them as text. */
 const envValue = z
@@ -100,9 +115,9 @@ export type ContainerHealthCheckConfig = z.output<typeof containerHealthCheckSch
 /** The keys shared by `services.<name>` and `workers.<name>`. */
 export const containerConfigShape = {
   /** Plain configuration for the container; never credentials (ECS.8). */
-  environment: z.record(envName, envValue).default({}),
+  environment: namedRecord(envName, envValue, envNameMessage).default({}),
   /** Name → SSM parameter or Secrets Manager ARN; ECS injects the value at start (ECS.8). */
-  secrets: z.record(envName, secretArn).default({}),
+  secrets: namedRecord(envName, secretArn, envNameMessage).default({}),
   /** KMS key that encrypts the secrets, when it is not the AWS managed key. */
   secretsKmsKeyArn: z
     .string()

@@ -75,6 +75,18 @@ const INVOKES: Readonly<Record<string, InvokeAnswer>> = {
     if (account === undefined) throw new Error(`no ELB service account stand-in for ${region}`);
     return { id: account, arn: `arn:aws:iam::${account}:root`, region };
   },
+  // A public hosted zone looked up by name (a web service's `hostedZoneName`).
+  "aws:route53/getZone:getZone": (inputs) => {
+    const name = String(inputs.name).replace(/\.$/, "");
+    const zoneId = `Z${shortHash(name, 13).toUpperCase()}`;
+    return {
+      id: zoneId,
+      zoneId,
+      name,
+      privateZone: false,
+      arn: `arn:aws:route53:::hostedzone/${zoneId}`,
+    };
+  },
 };
 
 /** Answers one invoke, or throws for a token the program is not expected to call. */
@@ -184,6 +196,44 @@ export function resourceState(
       return { id: `sg-${shortHash(name, 17)}`, state: base };
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { id: `lt-${shortHash(name, 17)}`, state: { ...base, latestVersion: 1 } };
+    // Web services: image repository, access-log bucket, certificate and DNS records.
+    case "aws:ecr/repository:Repository":
+      return {
+        id: physicalName,
+        state: {
+          ...base,
+          arn: `arn:aws:ecr:${context.region}:${STAND_IN_ACCOUNT_ID}:repository/${physicalName}`,
+          repositoryUrl: `${STAND_IN_ACCOUNT_ID}.dkr.ecr.${context.region}.amazonaws.com/${physicalName}`,
+        },
+      };
+    case "aws:s3/bucket:Bucket": {
+      const bucket = typeof inputs.bucket === "string" ? inputs.bucket : physicalName;
+      return { id: bucket, state: { ...base, bucket, arn: `arn:aws:s3:::${bucket}` } };
+    }
+    case "aws:acm/certificate:Certificate": {
+      const domain = String(inputs.domainName);
+      const token = shortHash(domain, 32);
+      return {
+        id: arn,
+        state: {
+          ...base,
+          arn: `arn:aws:acm:${context.region}:${STAND_IN_ACCOUNT_ID}:certificate/${shortHash(domain, 8)}-${token.slice(0, 4)}`,
+          domainValidationOptions: [
+            {
+              domainName: domain,
+              resourceRecordName: `_${token}.${domain}.`,
+              resourceRecordType: "CNAME",
+              resourceRecordValue: `_${shortHash(token, 32)}.acm-validations.aws.`,
+            },
+          ],
+        },
+      };
+    }
+    case "aws:route53/record:Record":
+      return {
+        id: `${String(inputs.zoneId)}_${String(inputs.name)}`,
+        state: { ...base, name: inputs.name, fqdn: String(inputs.name).replace(/\.$/, "") },
+      };
     default:
       return { id, state: base };
   }

@@ -1,0 +1,238 @@
+import { z } from "zod";
+import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import { minimumSchedulableCapacity } from "./instance-types";
+import {
+  booleanFlag,
+  imageReference,
+  imageTag,
+  intInRange,
+  resourceName,
+  strictObject,
+} from "./schema-helpers";
+import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
+
+/** The per-environment defaults of `vitcord-infra:services.<name>` (see ENVIRONMENT_DEFAULTS). */
+export interface ServiceDefaults {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  /** Seconds a draining target keeps its connections; AWS's default is 300 (CKV_AWS_261 notes). */
+  readonly deregistrationDelaySeconds: number;
+  readonly healthCheckIntervalSeconds: number;
+  readonly healthCheckGracePeriodSeconds: number;
+  readonly minHealthyPercent: number;
+  readonly maxHealthyPercent: number;
+}
+
+/** Deregistration delay ceiling: well under AWS's 300 s default, so deploys do not stall. */
+export const DEREGISTRATION_DELAY_MAX = 120;
+
+const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
+
+/** Pulumi's `--path` config writes scalars as text; counts and tags set by the CLI may be text. */
+const countFromText = (schema: z.ZodType<number>) =>
+  z.preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), schema);
+const tagFromText = z.preprocess((v) => (typeof v === "number" ? String(v) : v), imageTag);
+
+const healthCheckSchema = (defaults: ServiceDefaults) =>
+  strictObject({
+    intervalSeconds: intInRange(5, 300, "seconds").default(defaults.healthCheckIntervalSeconds),
+    timeoutSeconds: intInRange(2, 120, "seconds").default(5),
+    healthyThreshold: intInRange(2, 10).default(2),
+    unhealthyThreshold: intInRange(2, 10).default(3),
+    matcher: z
+      .string()
+      .regex(MATCHER, {
+        error: 'must be HTTP codes such as "200", "200,204" or "200-399"',
+      })
+      .default("200-399"),
+  }).prefault({});
+
+const autoscalingSchema = strictObject({
+  min: intInRange(0, 100, "tasks"),
+  max: intInRange(1, 100, "tasks"),
+  /** Average CPU utilisation (%) to keep the service at. */
+  cpuTarget: intInRange(10, 95, "percent").optional(),
+  /** ALB requests per task per minute to keep the service at. */
+  requestsPerTarget: intInRange(1, 100000, "requests per target").optional(),
+});
+
+export function serviceSchema(environment: Environment) {
+  const defaults = ENVIRONMENT_DEFAULTS[environment].service;
+  return strictObject({
+    /** A full image reference; overrides the service's ECR repository. */
+    image: imageReference.optional(),
+    /** A tag in the service's own ECR repository (set by `release`). */
+    imageTag: tagFromText.optional(),
+    port: intInRange(1, 65535, "(a TCP port)").default(80),
+    cpu: intInRange(128, 16384, "CPU units").default(defaults.cpu),
+    memory: intInRange(128, 131072, "MiB").default(defaults.memory),
+    /** Defaults to the environment's count, kept within autoscaling.min and max when set. */
+    desiredCount: countFromText(intInRange(0, 100, "tasks")).optional(),
+    healthCheckPath: z
+      .string()
+      .regex(/^\/[\x21-\x7e]*$/, { error: "must be a URL path starting with /, e.g. /up" })
+      .max(1024, { error: "must be at most 1024 characters" })
+      .default("/"),
+    healthCheck: healthCheckSchema(defaults),
+    healthCheckGracePeriodSeconds: intInRange(0, 3600, "seconds").default(
+      defaults.healthCheckGracePeriodSeconds,
+    ),
+    deregistrationDelaySeconds: intInRange(0, DEREGISTRATION_DELAY_MAX, "seconds").default(
+      defaults.deregistrationDelaySeconds,
+    ),
+    autoscaling: autoscalingSchema.optional(),
+    minHealthyPercent: intInRange(0, 100, "percent").default(defaults.minHealthyPercent),
+    maxHealthyPercent: intInRange(100, 200, "percent").default(defaults.maxHealthyPercent),
+    certificateArn: z
+      .string()
+      .regex(ACM_CERTIFICATE_ARN, {
+        error: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
+      })
+      .optional(),
+    domain: z
+      .string()
+      .regex(DOMAIN, { error: "must be a lowercase DNS name such as api.example.com" })
+      .optional(),
+    hostedZoneId: z
+      .string()
+      .regex(HOSTED_ZONE_ID, { error: "must be a Route 53 hosted zone ID such as Z0123456789ABC" })
+      .optional(),
+    hostedZoneName: z
+      .string()
+      .regex(DOMAIN, { error: "must be a DNS zone name such as example.com" })
+      .optional(),
+    execEnabled: booleanFlag.default(false),
+    ...containerConfigShape,
+  })
+    .superRefine((service, ctx) => {
+      checkContainerConfig(service, ctx);
+      const problem = (path: PropertyKey[], message: string) =>
+        ctx.addIssue({ code: "custom", path, message });
+
+      if (service.image !== undefined && service.imageTag !== undefined) {
+        problem(["image"], "Only one of `image` or `imageTag` can be provided.");
+      } else if (service.image === undefined && service.imageTag === undefined) {
+        problem(
+          ["imageTag"],
+          "set imageTag (a tag in the service's ECR repository) or image (a full image reference)",
+        );
+      }
+
+      const scaling = service.autoscaling;
+      if (scaling !== undefined) {
+        if (scaling.min > scaling.max) {
+          problem(["autoscaling", "min"], `must be at most autoscaling.max (${scaling.max})`);
+        } else if (
+          service.desiredCount !== undefined &&
+          (service.desiredCount < scaling.min || service.desiredCount > scaling.max)
+        ) {
+          problem(
+            ["desiredCount"],
+            `must be within autoscaling.min and autoscaling.max (${scaling.min} to ${scaling.max})`,
+          );
+        }
+        if (scaling.cpuTarget === undefined && scaling.requestsPerTarget === undefined) {
+          problem(["autoscaling"], "set cpuTarget, requestsPerTarget or both");
+        }
+      }
+      if (service.maxHealthyPercent <= service.minHealthyPercent) {
+        problem(
+          ["maxHealthyPercent"],
+          `must be above minHealthyPercent (${service.minHealthyPercent}), or deployments cannot start a new task`,
+        );
+      }
+      if (service.healthCheck.timeoutSeconds >= service.healthCheck.intervalSeconds) {
+        problem(
+          ["healthCheck", "timeoutSeconds"],
+          `must be less than healthCheck.intervalSeconds (${service.healthCheck.intervalSeconds})`,
+        );
+      }
+
+      if (service.certificateArn !== undefined && service.domain !== undefined) {
+        problem(["domain"], "Only one of `certificateArn` or `domain` can be provided.");
+      }
+      if (service.domain !== undefined) {
+        if ((service.hostedZoneId === undefined) === (service.hostedZoneName === undefined)) {
+          problem(
+            ["hostedZoneId"],
+            "with domain, set exactly one of hostedZoneId or hostedZoneName (the Route 53 zone that holds it)",
+          );
+        }
+      } else if (service.hostedZoneId !== undefined || service.hostedZoneName !== undefined) {
+        problem(["domain"], "is missing: a hosted zone is only used with domain");
+      }
+      if (
+        environment === "prod" &&
+        service.certificateArn === undefined &&
+        service.domain === undefined
+      ) {
+        problem(
+          ["certificateArn"],
+          "prod services serve HTTPS: set certificateArn, or domain with hostedZoneId or hostedZoneName (HTTP-only is allowed in dev only)",
+        );
+      }
+    })
+    .transform((service) => {
+      const scaling = service.autoscaling;
+      const fallback =
+        scaling === undefined
+          ? defaults.desiredCount
+          : Math.min(Math.max(defaults.desiredCount, scaling.min), scaling.max);
+      return { ...service, desiredCount: service.desiredCount ?? fallback };
+    });
+}
+
+export type ServiceConfig = z.output<ReturnType<typeof serviceSchema>>;
+
+/** `vitcord-infra:services`: service name → service; a new entry is a new load-balanced service. */
+export function servicesSchema(environment: Environment) {
+  return namedRecord(
+    resourceName,
+    serviceSchema(environment),
+    "is not a valid service name: lowercase letters, digits and single hyphens, starting with a letter, at most 20 characters",
+  ).default({});
+}
+
+/** What the cross-area check needs from the whole stack config. */
+interface StackWorkloads {
+  readonly cluster: { readonly instanceTypes: readonly string[] };
+  readonly services: Readonly<Record<string, { readonly cpu: number; readonly memory: number }>>;
+  readonly workers?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The rules that span areas: every service's task must fit on each instance type the cluster may
+ * launch (a task that fits none stays PENDING forever), and a service and a worker never share a
+ * name (the name is the log group, task family and container of each).
+ */
+export function checkServicesAgainstStack(config: StackWorkloads, ctx: z.RefinementCtx): void {
+  const capacity = minimumSchedulableCapacity(config.cluster.instanceTypes);
+  const types = config.cluster.instanceTypes.join(", ");
+  for (const [name, service] of Object.entries(config.services)) {
+    if (capacity !== undefined && service.cpu > capacity.cpu) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["services", name, "cpu"],
+        message: `must be at most ${capacity.cpu} CPU units, what a task can reserve on each of cluster.instanceTypes (${types})`,
+      });
+    }
+    if (capacity !== undefined && service.memory > capacity.memoryMiB) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["services", name, "memory"],
+        message: `must be at most ${capacity.memoryMiB} MiB, what a task can reserve on each of cluster.instanceTypes (${types}) after the OS and ECS agent reservations`,
+      });
+    }
+    if (config.workers !== undefined && Object.hasOwn(config.workers, name)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["workers", name],
+        message: `has the name of a service (services.${name}); a workload name names its log group, task family and container, so it must be unique`,
+      });
+    }
+  }
+}

@@ -1,0 +1,674 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceConfig } from "./config/service";
+import { PolicyStatement, policyDocument } from "./iam";
+import { statefulResourceOptions } from "./options";
+import { ClusterRef, NetworkRef } from "./refs";
+import { HTTP_PORT_NAME, WorkloadTask } from "./task";
+
+/** ELB.17/18, CKV_AWS_103: TLS 1.3 with TLS 1.2 as the floor. */
+export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/** How many tagged images an ECR repository keeps (older ones expire), and untagged image days. */
+export const ECR_KEEP_TAGGED_IMAGES = 30;
+export const ECR_UNTAGGED_EXPIRY_DAYS = 7;
+
+/** The ECR lifecycle policy: untagged layers go after a week, tagged images beyond the last N go. */
+export function ecrLifecyclePolicy(
+  keepTagged = ECR_KEEP_TAGGED_IMAGES,
+  untaggedDays = ECR_UNTAGGED_EXPIRY_DAYS,
+): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Expire untagged images after ${untaggedDays} days`,
+        selection: {
+          tagStatus: "untagged",
+          countType: "sinceImagePushed",
+          countUnit: "days",
+          countNumber: untaggedDays,
+        },
+        action: { type: "expire" },
+      },
+      {
+        rulePriority: 2,
+        description: `Keep the last ${keepTagged} tagged images (releases to roll back to)`,
+        selection: {
+          tagStatus: "tagged",
+          tagPatternList: ["*"],
+          countType: "imageCountMoreThan",
+          countNumber: keepTagged,
+        },
+        action: { type: "expire" },
+      },
+    ],
+  });
+}
+
+/** The ALB listeners a service gets: with a certificate HTTPS plus a redirect, otherwise HTTP. */
+export function listenerPorts(hasCertificate: boolean): number[] {
+  return hasCertificate ? [80, 443] : [80];
+}
+
+export interface LoadBalancedServiceArgs {
+  /** The VPC: the load balancer goes in its public subnets, the tasks in its private ones. */
+  readonly network: NetworkRef;
+  /** The ECS cluster, its EC2 capacity provider and its Service Connect namespace. */
+  readonly cluster: ClusterRef;
+  /** The service's validated config (`vitcord-infra:services.<name>`). */
+  readonly service: ServiceConfig;
+  /** The AWS region, for the awslogs driver. */
+  readonly region: string;
+  /**
+   * Days to keep the service's logs (and its load balancer's access logs).
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Load-balancer deletion protection (ELB.6) plus `protect`/`retainOnDelete` on the load
+   * balancer, the access-log bucket and the image repository.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Load-balancer access logs to an S3 bucket of the service's own (ELB.5, CKV_AWS_91).
+   * @default false
+   */
+  readonly accessLogs?: boolean;
+  /**
+   * Security groups of the Service Connect clients allowed to call this service on its port.
+   * @default undefined (any address in the VPC CIDR, on the container port only)
+   */
+  readonly serviceConnectClientSecurityGroupIds?: pulumi.Input<string>[];
+  /**
+   * The cluster's ECS Exec log group; with exec on, the task role may write the session logs.
+   * @default undefined
+   */
+  readonly execLogGroupArn?: pulumi.Input<string>;
+}
+
+/**
+ * An HTTP service on the EC2 cluster behind its own internet-facing Application Load Balancer:
+ * tasks in private subnets that only the load balancer (and Service Connect peers) can reach,
+ * rolling deploys that roll back on failure, and autoscaling on CPU and requests.
+ */
+export class LoadBalancedService extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>;
+  public readonly loadBalancerDnsName: pulumi.Output<string>;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly taskDefinitionFamily: pulumi.Output<string>;
+  public readonly containerName: string;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly subnetIds: pulumi.Output<string[]>;
+  public readonly repositoryUrl: pulumi.Output<string>;
+  /** The image the service runs; a worker sharing this service's release uses it too. */
+  public readonly image: pulumi.Output<string>;
+
+  constructor(name: string, args: LoadBalancedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vitcord:service:LoadBalancedService", name, args, opts);
+    const svc = args.service;
+    const protect = args.deletionProtection ?? false;
+    const retentionDays = args.logRetentionDays ?? 14;
+    const stateful = (o: pulumi.CustomResourceOptions = {}) =>
+      statefulResourceOptions(protect, { parent: this, ...o });
+    if (svc.certificateArn !== undefined && svc.domain !== undefined) {
+      throw new Error("Only one of `certificateArn` or `domain` can be provided.");
+    }
+    if ((svc.image === undefined) === (svc.imageTag === undefined)) {
+      throw new Error("Exactly one of `image` or `imageTag` must be provided.");
+    }
+
+    // Issue 6: each service has its repository; `release` sets the tag it runs.
+    const repository = new aws.ecr.Repository(
+      `${name}-repo`,
+      {
+        name: `${pulumi.getStack()}/${name}`,
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "KMS" }],
+        forceDelete: !protect,
+      },
+      stateful(),
+    );
+    new aws.ecr.LifecyclePolicy(
+      `${name}-repo-lifecycle`,
+      { repository: repository.name, policy: ecrLifecyclePolicy() },
+      { parent: this },
+    );
+    this.repositoryUrl = repository.repositoryUrl;
+    const image = (this.image =
+      svc.image !== undefined
+        ? pulumi.output(svc.image)
+        : pulumi.interpolate`${repository.repositoryUrl}:${svc.imageTag!}`);
+
+    const execStatements: PolicyStatement[] =
+      svc.execEnabled && args.execLogGroupArn !== undefined
+        ? [
+            {
+              Sid: "WriteExecSessionLogs",
+              Effect: "Allow",
+              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+              Resource: pulumi.interpolate`${args.execLogGroupArn}:log-stream:*`,
+            },
+            {
+              Sid: "FindExecLogGroup",
+              Effect: "Allow",
+              Action: "logs:DescribeLogGroups",
+              Resource: args.execLogGroupArn,
+            },
+          ]
+        : [];
+    const task = new WorkloadTask(
+      name,
+      {
+        container: svc,
+        image,
+        region: args.region,
+        compatibility: "EC2",
+        cpu: svc.cpu,
+        memory: svc.memory,
+        port: svc.port,
+        logRetentionDays: retentionDays,
+        repositoryArn: svc.image === undefined ? repository.arn : undefined,
+        execEnabled: svc.execEnabled,
+        taskPolicyStatements: execStatements,
+      },
+      { parent: this },
+    );
+    this.containerName = task.containerName;
+    this.logGroupName = task.logGroupName;
+    this.taskDefinitionFamily = task.family;
+
+    const { albSg, taskSg } = this.securityGroups(
+      name,
+      args,
+      svc.port,
+      svc.certificateArn !== undefined || svc.domain !== undefined,
+    );
+    this.securityGroupId = taskSg.id;
+    this.subnetIds = pulumi.output(args.network.privateSubnetIds);
+
+    const accessLogs =
+      (args.accessLogs ?? false) ? this.accessLogBucket(name, retentionDays, stateful) : undefined;
+    const alb = new aws.lb.LoadBalancer(
+      `${name}-alb`,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        // ELB.13: the public subnets of every AZ the VPC spans.
+        subnets: args.network.publicSubnetIds,
+        securityGroups: [albSg.id],
+        dropInvalidHeaderFields: true, // ELB.4, CKV_AWS_131
+        desyncMitigationMode: "defensive", // ELB.12, CKV_AWS_328
+        enableDeletionProtection: protect, // ELB.6, CKV_AWS_150
+        ...(accessLogs === undefined
+          ? {}
+          : { accessLogs: { bucket: accessLogs.bucket.bucket, prefix: name, enabled: true } }),
+      },
+      stateful(accessLogs === undefined ? {} : { dependsOn: [accessLogs.policy] }),
+    );
+    this.loadBalancerDnsName = alb.dnsName;
+
+    const targetGroup = new aws.lb.TargetGroup(
+      `${name}-tg`,
+      {
+        // awsvpc tasks register by IP address.
+        targetType: "ip",
+        port: svc.port,
+        // CKV_AWS_378: TLS ends at the load balancer; the hop to the task stays inside the VPC.
+        protocol: "HTTP",
+        vpcId: args.network.vpcId,
+        // Checklist #20: well under the 300 s default so deploys do not wait on idle connections.
+        deregistrationDelay: svc.deregistrationDelaySeconds,
+        healthCheck: {
+          enabled: true, // CKV_AWS_261
+          path: svc.healthCheckPath,
+          port: "traffic-port",
+          protocol: "HTTP",
+          matcher: svc.healthCheck.matcher,
+          interval: svc.healthCheck.intervalSeconds,
+          timeout: svc.healthCheck.timeoutSeconds,
+          healthyThreshold: svc.healthCheck.healthyThreshold,
+          unhealthyThreshold: svc.healthCheck.unhealthyThreshold,
+        },
+      },
+      { parent: this },
+    );
+
+    const certificateArn =
+      svc.domain !== undefined ? this.certificate(name, svc, alb) : svc.certificateArn;
+    const listeners = this.listeners(name, alb, targetGroup, certificateArn);
+    const host = svc.domain !== undefined ? pulumi.output(svc.domain) : alb.dnsName;
+    this.url =
+      certificateArn === undefined
+        ? pulumi.interpolate`http://${host}`
+        : pulumi.interpolate`https://${host}`;
+
+    const autoscaling = svc.autoscaling;
+    const service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        cluster: args.cluster.clusterArn,
+        taskDefinition: task.taskDefinitionArn,
+        desiredCount: svc.desiredCount,
+        // The cluster's EC2 capacity provider, never launchType: managed scaling adds instances.
+        capacityProviderStrategies: [
+          { capacityProvider: args.cluster.capacityProviderName, weight: 1 },
+        ],
+        networkConfiguration: {
+          subnets: args.network.privateSubnetIds,
+          securityGroups: [taskSg.id],
+          assignPublicIp: false, // ECS.2, CKV_AWS_333
+        },
+        loadBalancers: [
+          {
+            targetGroupArn: targetGroup.arn,
+            containerName: task.containerName,
+            containerPort: svc.port,
+          },
+        ],
+        // Checklist #17: a deploy whose tasks fail health checks rolls back by itself.
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: svc.minHealthyPercent,
+        deploymentMaximumPercent: svc.maxHealthyPercent,
+        healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
+        // Checklist #18: one task per AZ first, then fill instances by memory (fewer instances).
+        orderedPlacementStrategies: [
+          { type: "spread", field: "attribute:ecs.availability-zone" },
+          { type: "binpack", field: "memory" },
+        ],
+        serviceConnectConfiguration: {
+          enabled: true,
+          namespace: args.cluster.serviceConnectNamespaceArn,
+          services: [
+            {
+              portName: HTTP_PORT_NAME,
+              discoveryName: name,
+              // Other workloads call http://<name>:<port>.
+              clientAlias: [{ dnsName: name, port: svc.port }],
+            },
+          ],
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: {
+              "awslogs-region": args.region,
+              "awslogs-group": task.logGroupName,
+              "awslogs-stream-prefix": "service-connect",
+            },
+          },
+        },
+        enableExecuteCommand: svc.execEnabled, // CKV_AWS_223/224: logged by the cluster
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+        waitForSteadyState: true,
+      },
+      {
+        parent: this,
+        dependsOn: listeners,
+        // With autoscaling, Application Auto Scaling owns the running count: a deploy must not
+        // reset a scaled-out service to the config's count in the middle of a traffic peak.
+        ignoreChanges: autoscaling === undefined ? [] : ["desiredCount"],
+      },
+    );
+    this.serviceName = service.name;
+
+    if (autoscaling !== undefined) {
+      this.autoscaling(name, args.cluster, service, autoscaling, alb, targetGroup);
+    }
+
+    this.registerOutputs({
+      url: this.url,
+      loadBalancerDnsName: this.loadBalancerDnsName,
+      serviceName: this.serviceName,
+      logGroupName: this.logGroupName,
+      taskDefinitionFamily: this.taskDefinitionFamily,
+      securityGroupId: this.securityGroupId,
+      repositoryUrl: this.repositoryUrl,
+    });
+  }
+
+  /**
+   * The load balancer's group admits only HTTP/HTTPS from the internet and talks only to the
+   * tasks; the tasks' group admits only the load balancer and Service Connect peers, on the
+   * container port (checklist #4/#5, CKV_AWS_23: every rule described).
+   */
+  private securityGroups(
+    name: string,
+    args: LoadBalancedServiceArgs,
+    port: number,
+    https: boolean,
+  ) {
+    const vpcId = args.network.vpcId;
+    const albSg = new aws.ec2.SecurityGroup(
+      `${name}-alb-sg`,
+      {
+        vpcId,
+        description: `Load balancer of ${name}: HTTP(S) from the internet, to its tasks only`,
+      },
+      { parent: this },
+    );
+    const taskSg = new aws.ec2.SecurityGroup(
+      `${name}-task-sg`,
+      {
+        vpcId,
+        description: `Tasks of ${name}: from its load balancer and Service Connect peers only`,
+      },
+      { parent: this },
+    );
+    // The ALB is IPv4-only (the VPC has no IPv6 addresses), so there is no ::/0 rule to add.
+    for (const listenPort of listenerPorts(https)) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-alb-in-${listenPort}`,
+        {
+          securityGroupId: albSg.id,
+          description:
+            listenPort === 443
+              ? "HTTPS from the internet"
+              : https
+                ? "HTTP from the internet, redirected to HTTPS"
+                : "HTTP from the internet",
+          ipProtocol: "tcp",
+          fromPort: listenPort,
+          toPort: listenPort,
+          cidrIpv4: "0.0.0.0/0",
+        },
+        { parent: this },
+      );
+    }
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-alb-to-tasks`,
+      {
+        securityGroupId: albSg.id,
+        description: `Requests and health checks to the ${name} tasks on the container port`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: taskSg.id,
+      },
+      { parent: this },
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-task-from-alb`,
+      {
+        securityGroupId: taskSg.id,
+        description: `Requests from the ${name} load balancer on the container port`,
+        ipProtocol: "tcp",
+        fromPort: port,
+        toPort: port,
+        referencedSecurityGroupId: albSg.id,
+      },
+      { parent: this },
+    );
+    const peers = args.serviceConnectClientSecurityGroupIds;
+    const peerSources: {
+      key: string;
+      source: { referencedSecurityGroupId?: pulumi.Input<string>; cidrIpv4?: pulumi.Input<string> };
+    }[] =
+      peers === undefined
+        ? [{ key: "vpc", source: { cidrIpv4: args.network.cidrBlock } }]
+        : peers.map((id, i) => ({ key: `peer-${i}`, source: { referencedSecurityGroupId: id } }));
+    for (const { key, source } of peerSources) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-task-from-${key}`,
+        {
+          securityGroupId: taskSg.id,
+          description: `Service Connect calls to ${name} from other workloads, on the container port`,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          ...source,
+        },
+        { parent: this },
+      );
+    }
+    // Out: HTTPS anywhere (AWS APIs, third parties) and TCP/UDP inside the VPC (databases,
+    // caches, Service Connect peers, the VPC's DNS resolver). No all-protocol rule (CKV_AWS_382).
+    const egress: [string, string, string, number, number, pulumi.Input<string>][] = [
+      ["https", "HTTPS to AWS APIs and third-party services", "tcp", 443, 443, "0.0.0.0/0"],
+      [
+        "vpc-tcp",
+        "TCP inside the VPC: databases, caches, other services",
+        "tcp",
+        0,
+        65535,
+        args.network.cidrBlock,
+      ],
+      ["vpc-dns", "DNS to the VPC resolver", "udp", 53, 53, args.network.cidrBlock],
+    ];
+    for (const [key, description, ipProtocol, fromPort, toPort, cidrIpv4] of egress) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-task-out-${key}`,
+        { securityGroupId: taskSg.id, description, ipProtocol, fromPort, toPort, cidrIpv4 },
+        { parent: this },
+      );
+    }
+    return { albSg, taskSg };
+  }
+
+  /** An S3 bucket for the ALB's access logs: private, encrypted, expiring, writable by ELB only. */
+  private accessLogBucket(
+    name: string,
+    retentionDays: number,
+    stateful: (o?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions,
+  ) {
+    const bucket = new aws.s3.Bucket(`${name}-alb-logs`, { forceDestroy: false }, stateful());
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketOwnershipControls(
+      `${name}-alb-logs`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      { parent: this },
+    );
+    // ALB access logs support only SSE-S3 (AES256) on the target bucket, not SSE-KMS.
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+      },
+      { parent: this },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            id: "expire-access-logs",
+            status: "Enabled",
+            filter: {},
+            expiration: { days: retentionDays },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
+    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const policy = new aws.s3.BucketPolicy(
+      `${name}-alb-logs`,
+      {
+        bucket: bucket.id,
+        policy: policyDocument([
+          {
+            Sid: "ElbLogDelivery",
+            Effect: "Allow",
+            Principal: { AWS: elbAccount.arn },
+            Action: "s3:PutObject",
+            Resource: pulumi.interpolate`${bucket.arn}/${name}/AWSLogs/${account}/*`,
+          },
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: { AWS: "*" },
+            Action: "s3:*",
+            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+        ]),
+      },
+      { parent: this },
+    );
+    return { bucket, policy };
+  }
+
+  /** An ACM certificate for `domain`, validated by DNS in its zone, and the alias to the ALB. */
+  private certificate(
+    name: string,
+    svc: ServiceConfig,
+    alb: aws.lb.LoadBalancer,
+  ): pulumi.Output<string> {
+    const zoneId =
+      svc.hostedZoneId !== undefined
+        ? pulumi.output(svc.hostedZoneId)
+        : aws.route53.getZoneOutput(
+            { name: svc.hostedZoneName, privateZone: false },
+            { parent: this },
+          ).zoneId;
+    const certificate = new aws.acm.Certificate(
+      `${name}-cert`,
+      { domainName: svc.domain, validationMethod: "DNS" },
+      { parent: this },
+    );
+    const option = certificate.domainValidationOptions.apply((options) => options[0]!);
+    const validationRecord = new aws.route53.Record(
+      `${name}-cert-validation`,
+      {
+        zoneId,
+        name: option.resourceRecordName,
+        type: option.resourceRecordType,
+        records: [option.resourceRecordValue],
+        ttl: 300,
+        allowOverwrite: true,
+      },
+      { parent: this },
+    );
+    const validation = new aws.acm.CertificateValidation(
+      `${name}-cert`,
+      { certificateArn: certificate.arn, validationRecordFqdns: [validationRecord.fqdn] },
+      { parent: this },
+    );
+    new aws.route53.Record(
+      `${name}-alias`,
+      {
+        zoneId,
+        name: svc.domain!,
+        type: "A",
+        aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+      },
+      { parent: this },
+    );
+    return validation.certificateArn;
+  }
+
+  /** HTTPS 443 plus a permanent redirect on 80 with a certificate; plain HTTP on 80 without. */
+  private listeners(
+    name: string,
+    alb: aws.lb.LoadBalancer,
+    targetGroup: aws.lb.TargetGroup,
+    certificateArn: pulumi.Input<string> | undefined,
+  ): aws.lb.Listener[] {
+    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
+    if (certificateArn === undefined) {
+      // Dev only (config refuses it in prod): no certificate, so HTTP forwards to the tasks.
+      return [
+        new aws.lb.Listener(
+          `${name}-http`,
+          { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward },
+          { parent: this },
+        ),
+      ];
+    }
+    const https = new aws.lb.Listener(
+      `${name}-https`,
+      {
+        loadBalancerArn: alb.arn,
+        port: 443,
+        protocol: "HTTPS",
+        sslPolicy: TLS_POLICY,
+        certificateArn,
+        defaultActions: forward,
+      },
+      { parent: this },
+    );
+    // ELB.1, CKV2_AWS_20: port 80 only ever answers a permanent redirect to HTTPS.
+    const redirect = new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [
+          {
+            type: "redirect",
+            redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
+          },
+        ],
+      },
+      { parent: this },
+    );
+    return [https, redirect];
+  }
+
+  /** Target tracking on average CPU and on ALB requests per task, each when configured. */
+  private autoscaling(
+    name: string,
+    cluster: ClusterRef,
+    service: aws.ecs.Service,
+    scaling: NonNullable<ServiceConfig["autoscaling"]>,
+    alb: aws.lb.LoadBalancer,
+    targetGroup: aws.lb.TargetGroup,
+  ): void {
+    const target = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${cluster.clusterName}/${service.name}`,
+        minCapacity: scaling.min,
+        maxCapacity: scaling.max,
+      },
+      { parent: this },
+    );
+    const policies: [string, string, number | undefined, pulumi.Input<string> | undefined][] = [
+      ["cpu", "ECSServiceAverageCPUUtilization", scaling.cpuTarget, undefined],
+      [
+        "requests",
+        "ALBRequestCountPerTarget",
+        scaling.requestsPerTarget,
+        pulumi.interpolate`${alb.arnSuffix}/${targetGroup.arnSuffix}`,
+      ],
+    ];
+    for (const [key, metric, targetValue, resourceLabel] of policies) {
+      if (targetValue === undefined) continue;
+      new aws.appautoscaling.Policy(
+        `${name}-scale-${key}`,
+        {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          scalableDimension: target.scalableDimension,
+          resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: {
+            targetValue,
+            predefinedMetricSpecification: { predefinedMetricType: metric, resourceLabel },
+            // Out fast, in slowly: a spike gets capacity in a minute, a lull waits 5 minutes.
+            scaleOutCooldown: 60,
+            scaleInCooldown: 300,
+          },
+        },
+        { parent: this },
+      );
+    }
+  }
+}
