@@ -3,6 +3,8 @@ import * as aws from "@pulumi/aws";
 import { PrivateNetwork } from "./components";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
+import { ENVIRONMENT_DEFAULTS } from "./components/config/environment";
+import { FargateWorker, workerImage } from "./components/worker";
 import { LoadBalancedService } from "./components/web-service";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
@@ -66,6 +68,28 @@ const serviceComponents = Object.entries(config.services).map(
     ),
 );
 
+// One Fargate worker per `vitcord-infra:workers` entry: no load balancer, no inbound traffic.
+const workerDefaults = ENVIRONMENT_DEFAULTS[config.environment].worker;
+const imageSources = Object.fromEntries(serviceComponents.map((s) => [s.containerName, s]));
+const workerComponents = Object.entries(config.workers).map(
+  ([name, worker]) =>
+    new FargateWorker(
+      name,
+      {
+        network,
+        cluster,
+        worker,
+        ...workerImage(worker, imageSources),
+        region: config.region,
+        logRetentionDays: config.logRetentionDays,
+        protect: config.deletionProtection,
+        minHealthyPercent: workerDefaults.minHealthyPercent,
+        maxHealthyPercent: workerDefaults.maxHealthyPercent,
+      },
+      { providers: { aws: provider } },
+    ),
+);
+
 export const environment = config.environment;
 export const vpcId = network.vpcId;
 export const vpcCidr = network.cidrBlock;
@@ -89,6 +113,23 @@ export const services = Object.fromEntries(
       securityGroupId: service.securityGroupId,
       subnetIds: service.subnetIds,
       repositoryUrl: service.repositoryUrl,
+    },
+  ]),
+);
+/** What the operations CLI needs per worker, e.g. to run a one-off task with its definition. */
+export const workers = Object.fromEntries(
+  workerComponents.map((worker) => [
+    worker.containerName,
+    {
+      serviceName: worker.serviceName,
+      logGroupName: worker.logGroupName,
+      taskDefinitionFamily: worker.taskDefinitionFamily,
+      containerName: worker.containerName,
+      securityGroupId: worker.securityGroupId,
+      subnetIds: worker.subnetIds,
+      ...(worker.queueUrl === undefined
+        ? {}
+        : { queueUrl: worker.queueUrl, queueArn: worker.queueArn }),
     },
   ]),
 );

@@ -4,6 +4,7 @@
  */
 import type { ClusterDefaults } from "./cluster";
 import type { ServiceDefaults } from "./service";
+import type { WorkerDefaults } from "./worker";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -28,6 +29,7 @@ export interface EnvironmentDefaults {
     readonly natGateways: NatStrategy;
   };
   readonly cluster: ClusterDefaults;
+  readonly worker: WorkerDefaults;
   readonly service: ServiceDefaults;
 }
 
@@ -46,6 +48,18 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetCapacity: 100,
       rootVolumeGiB: 30,
       containerInsights: "enabled",
+    },
+    // Fargate workers: small, Graviton like the cluster (they share the API's image), all Spot.
+    worker: {
+      cpu: 512,
+      memory: 1024,
+      desiredCount: 1,
+      architecture: "arm64",
+      spot: { enabled: true, base: 0 },
+      autoscaling: { min: 1, max: 2, cpuTarget: 70 },
+      stopTimeoutSeconds: 30,
+      minHealthyPercent: 50,
+      maxHealthyPercent: 200,
     },
     // Web services: one small task, fast deploys (5 s drain, 50% minimum healthy is fine in dev).
     service: {
@@ -74,6 +88,19 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       targetCapacity: 90,
       rootVolumeGiB: 50,
       containerInsights: "enabled",
+    },
+    // Two on-demand (FARGATE) tasks always, one per AZ at least; Spot only for the scale-out above
+    // them. 120 s is the longest stop timeout Fargate allows: jobs get time to finish.
+    worker: {
+      cpu: 1024,
+      memory: 2048,
+      desiredCount: 2,
+      architecture: "arm64",
+      spot: { enabled: true, base: 2 },
+      autoscaling: { min: 2, max: 10, cpuTarget: 60 },
+      stopTimeoutSeconds: 120,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
     },
     // Web services: two tasks at least (one per AZ), 100/200 rolling deploys (checklist #17),
     // 30 s for in-flight requests to finish when a task drains.

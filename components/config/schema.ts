@@ -4,6 +4,7 @@ import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
+import { checkWorkerRepositories, workersSchema } from "./worker";
 
 const logRetention = z
   .number()
@@ -27,8 +28,11 @@ export function stackSchema(environment: Environment) {
     tags: tagMap.default({}),
     network: networkSchema(environment),
     cluster: clusterSchema(environment),
+    workers: workersSchema(environment),
     services: servicesSchema(environment),
-  }).superRefine(checkServicesAgainstStack);
+  })
+    .superRefine(checkServicesAgainstStack)
+    .superRefine(checkWorkerRepositories);
 }
 
 export type ProjectConfig = z.output<ReturnType<typeof stackSchema>>;

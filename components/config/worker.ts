@@ -1,0 +1,311 @@
+import { z } from "zod";
+import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import {
+  booleanFlag,
+  imageReference,
+  imageTag,
+  intInRange,
+  oneOf,
+  resourceName,
+  strictObject,
+} from "./schema-helpers";
+import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
+
+// ---- The task sizes Fargate accepts (AWS ECS developer guide, "Task CPU and memory").
+
+/** Memory values from `from` to `to` MiB in steps of `step`. */
+function memoryRange(from: number, to: number, step: number): number[] {
+  const values: number[] = [];
+  for (let memory = from; memory <= to; memory += step) values.push(memory);
+  return values;
+}
+
+/**
+ * Task CPU units (1024 = one vCPU) → the task memory values (MiB) Fargate accepts with it. The 8
+ * and 16 vCPU sizes need Linux platform 1.4.0, which `LATEST` is.
+ */
+export const FARGATE_SIZES: Readonly<Record<number, readonly number[]>> = {
+  256: [512, 1024, 2048],
+  512: memoryRange(1024, 4096, 1024),
+  1024: memoryRange(2048, 8192, 1024),
+  2048: memoryRange(4096, 16384, 1024),
+  4096: memoryRange(8192, 30720, 1024),
+  8192: memoryRange(16384, 61440, 4096),
+  16384: memoryRange(32768, 122880, 8192),
+};
+
+/** The task CPU values Fargate accepts, ascending. */
+export const FARGATE_CPUS: readonly number[] = Object.keys(FARGATE_SIZES)
+  .map(Number)
+  .sort((a, b) => a - b);
+
+/** The memory values Fargate accepts with this CPU; empty for a CPU it does not accept. */
+export function fargateMemoryOptions(cpu: number): readonly number[] {
+  return FARGATE_SIZES[cpu] ?? [];
+}
+
+export function isValidFargateSize(cpu: number, memory: number): boolean {
+  return fargateMemoryOptions(cpu).includes(memory);
+}
+
+/** `512, 1024, 2048` for short lists, `4096 to 16384 in steps of 1024` for the long ones. */
+export function describeMemoryOptions(cpu: number): string {
+  const options = fargateMemoryOptions(cpu);
+  if (options.length <= 4) return options.join(", ");
+  return `${options[0]} to ${options[options.length - 1]} in steps of ${options[1]! - options[0]!}`;
+}
+
+/** Why a cpu/memory pair is not a Fargate size (a message for the `memory` key), or undefined. */
+export function fargateSizeProblem(cpu: number, memory: number): string | undefined {
+  if (isValidFargateSize(cpu, memory)) return undefined;
+  if (!FARGATE_CPUS.includes(cpu)) return `cpu ${cpu} is not a Fargate size`;
+  return `is not a Fargate size with cpu ${cpu}: memory must be ${describeMemoryOptions(cpu)} MiB`;
+}
+
+// ---- The `vitcord-infra:workers.<name>` schema.
+
+export const WORKER_ARCHITECTURES = ["x86_64", "arm64"] as const;
+export type WorkerArchitecture = (typeof WORKER_ARCHITECTURES)[number];
+
+/** Defaults of a queue the worker creates; not per environment. */
+export const QUEUE_DEFAULTS = {
+  /** Longer than the longest job: a message hidden for less is handed to a second worker. */
+  visibilityTimeoutSeconds: 300,
+  /** Receives before a message moves to the dead-letter queue. */
+  maxReceiveCount: 5,
+  /** Visible messages one task is expected to keep up with; backlog scaling aims at this. */
+  backlogPerTask: 100,
+} as const;
+
+/** The environment variable a worker with a queue gets: its queue's URL. */
+export const QUEUE_URL_VARIABLE = "SQS_QUEUE_URL";
+
+const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+/** The queue a worker consumes: one the program creates, or an existing one by ARN. */
+export type WorkerQueueConfig =
+  | {
+      readonly create: true;
+      readonly visibilityTimeoutSeconds: number;
+      readonly maxReceiveCount: number;
+      readonly backlogPerTask: number;
+    }
+  | { readonly arn: string; readonly backlogPerTask: number };
+
+const queueSchema = strictObject({
+  create: booleanFlag.optional(),
+  arn: z
+    .string()
+    .regex(SQS_ARN, { error: "must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)" })
+    .optional(),
+  visibilityTimeoutSeconds: intInRange(0, 43200, "seconds").optional(),
+  maxReceiveCount: intInRange(1, 1000, "receives").optional(),
+  backlogPerTask: intInRange(1, 100000, "messages").default(QUEUE_DEFAULTS.backlogPerTask),
+})
+  .superRefine((queue, ctx) => {
+    const creates = queue.create === true;
+    if (creates === (queue.arn !== undefined)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [],
+        message:
+          "must have either create: true (a new queue with a dead-letter queue) or arn (an existing queue), not both or neither",
+      });
+    }
+    for (const key of ["visibilityTimeoutSeconds", "maxReceiveCount"] as const) {
+      if (!creates && queue[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: "applies only to a queue this program creates (create: true)",
+        });
+      }
+    }
+  })
+  .transform((queue): WorkerQueueConfig =>
+    queue.arn !== undefined
+      ? { arn: queue.arn, backlogPerTask: queue.backlogPerTask }
+      : {
+          create: true,
+          visibilityTimeoutSeconds:
+            queue.visibilityTimeoutSeconds ?? QUEUE_DEFAULTS.visibilityTimeoutSeconds,
+          maxReceiveCount: queue.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
+          backlogPerTask: queue.backlogPerTask,
+        },
+  );
+
+const commandMessage =
+  'a worker needs a command, a list of strings such as ["bundle", "exec", "aws_sqs_active_job", "--queue", "default"]: no image entry point is trusted by default';
+
+/** The shared container keys but `command`, which a worker redefines as required. */
+function withoutCommand<T extends { command: unknown }>(shape: T): Omit<T, "command"> {
+  const copy: Partial<T> = { ...shape };
+  delete copy.command;
+  return copy as Omit<T, "command">;
+}
+
+/** The schema of one worker, with the defaults of its environment. */
+export function workerSchema(environment: Environment) {
+  const defaults = ENVIRONMENT_DEFAULTS[environment].worker;
+  // The container keys are the web services' (one validator for both); a worker's command is
+  // required and its stop timeout defaults per environment.
+  const { stopTimeoutSeconds, ...container } = withoutCommand(containerConfigShape);
+  return strictObject({
+    /** A full image reference; or `repository` (+ `imageTag`). */
+    image: imageReference.optional(),
+    /** The web service whose ECR repository (and, without `imageTag`, whose image) this runs. */
+    repository: resourceName.optional(),
+    /** A tag in `repository`'s ECR repository; without it the worker runs the service's image. */
+    imageTag: imageTag.optional(),
+    command: z
+      .array(z.string().min(1), { error: commandMessage })
+      .min(1, { error: commandMessage }),
+    cpu: z
+      .number({ error: `must be one of: ${FARGATE_CPUS.join(", ")}` })
+      .refine((cpu) => FARGATE_CPUS.includes(cpu), {
+        error: `must be one of: ${FARGATE_CPUS.join(", ")}`,
+      })
+      .default(defaults.cpu),
+    memory: intInRange(512, 122880, "MiB").default(defaults.memory),
+    desiredCount: intInRange(0, 1000, "tasks").default(defaults.desiredCount),
+    architecture: oneOf(WORKER_ARCHITECTURES).default(defaults.architecture),
+    /** FARGATE for the first `base` tasks, FARGATE_SPOT above them; FARGATE only when off. */
+    spot: strictObject({
+      enabled: booleanFlag.default(defaults.spot.enabled),
+      base: intInRange(0, 1000, "tasks").default(defaults.spot.base),
+    }).prefault({}),
+    autoscaling: strictObject({
+      min: intInRange(0, 1000, "tasks").default(defaults.autoscaling.min),
+      max: intInRange(1, 1000, "tasks").default(defaults.autoscaling.max),
+      cpuTarget: intInRange(10, 90, "percent").default(defaults.autoscaling.cpuTarget),
+    }).prefault({}),
+    queue: queueSchema.optional(),
+    ...container,
+    stopTimeoutSeconds: stopTimeoutSeconds.unwrap().default(defaults.stopTimeoutSeconds),
+  }).superRefine((worker, ctx) => {
+    checkContainerConfig(worker, ctx);
+    checkImage(worker, ctx);
+
+    const sizeProblem = FARGATE_CPUS.includes(worker.cpu)
+      ? fargateSizeProblem(worker.cpu, worker.memory)
+      : undefined;
+    if (sizeProblem !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["memory"], message: sizeProblem });
+    }
+
+    const { min, max } = worker.autoscaling;
+    if (min > max) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscaling", "min"],
+        message: `must be at most autoscaling.max (${max})`,
+      });
+    } else if (worker.desiredCount < min || worker.desiredCount > max) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["desiredCount"],
+        message: `must be from autoscaling.min (${min}) to autoscaling.max (${max})`,
+      });
+    }
+    if (min === 0 && worker.queue === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscaling", "min"],
+        message:
+          "can be 0 only for a worker with a queue: CPU tracking cannot start a worker that has no task, queue backlog scaling can",
+      });
+    }
+    if (worker.spot.enabled && worker.spot.base > max) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["spot", "base"],
+        message: `must be at most autoscaling.max (${max}): base tasks run on FARGATE, the rest on FARGATE_SPOT`,
+      });
+    }
+    if (worker.queue !== undefined) {
+      for (const key of ["environment", "secrets"] as const) {
+        if (Object.hasOwn(worker[key], QUEUE_URL_VARIABLE)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, QUEUE_URL_VARIABLE],
+            message: "is set by the worker to its queue's URL; remove it or rename it",
+          });
+        }
+      }
+    }
+  });
+}
+
+/** Exactly one way of naming the image: `image`, or `repository` with an optional `imageTag`. */
+function checkImage(
+  worker: { image?: string; repository?: string; imageTag?: string },
+  ctx: z.RefinementCtx,
+): void {
+  if (worker.image !== undefined && (worker.repository ?? worker.imageTag) !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["image"],
+      message:
+        "set either image (a full reference) or repository (+ imageTag), not both: one way of naming the image",
+    });
+  } else if (worker.image === undefined && worker.repository === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: worker.imageTag === undefined ? ["image"] : ["imageTag"],
+      message:
+        worker.imageTag === undefined
+          ? "a worker needs an image: set image (a full reference) or repository (the web service whose image it runs, + imageTag to pin a tag)"
+          : "needs repository: the web service whose ECR repository holds this tag",
+    });
+  }
+}
+
+export type WorkerConfig = z.output<ReturnType<typeof workerSchema>>;
+
+/** `vitcord-infra:workers`: worker name → settings. */
+export function workersSchema(environment: Environment) {
+  return namedRecord(
+    resourceName,
+    workerSchema(environment),
+    "is not a valid worker name: lowercase letters, digits and single hyphens, starting with a letter, at most 20 characters",
+  ).default({});
+}
+
+export type WorkersConfig = z.output<ReturnType<typeof workersSchema>>;
+
+/**
+ * The rule between workers and web services, for the stack schema's superRefine: a worker's
+ * `repository` names a configured web service. The issue sits on `workers.<name>.repository`.
+ */
+export function checkWorkerRepositories(
+  config: {
+    readonly workers: Readonly<Record<string, { readonly repository?: string }>>;
+    readonly services: Readonly<Record<string, unknown>>;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const serviceNames = Object.keys(config.services);
+  for (const [name, worker] of Object.entries(config.workers)) {
+    if (worker.repository !== undefined && !serviceNames.includes(worker.repository)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["workers", name, "repository"],
+        message: `must name a web service in vitcord-infra:services (configured: ${serviceNames.length > 0 ? serviceNames.join(", ") : "none"})`,
+      });
+    }
+  }
+}
+
+/** The per-environment defaults of every worker (ENVIRONMENT_DEFAULTS.<env>.worker). */
+export interface WorkerDefaults {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  readonly architecture: WorkerArchitecture;
+  readonly spot: { readonly enabled: boolean; readonly base: number };
+  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuTarget: number };
+  readonly stopTimeoutSeconds: number;
+  /** Deployment floor and ceiling, in percent of the desired count (not config keys). */
+  readonly minHealthyPercent: number;
+  readonly maxHealthyPercent: number;
+}

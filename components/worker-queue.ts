@@ -1,0 +1,154 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { QUEUE_DEFAULTS } from "./config/worker";
+import { statefulResourceOptions } from "./options";
+
+/** SQS's longest retention: a failed message waits 14 days in the dead-letter queue for a look. */
+export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
+/** Four days (SQS's default) for the work queue: a job older than that is news, not work. */
+export const QUEUE_RETENTION_SECONDS = 4 * 24 * 3600;
+
+export interface WorkerQueueArgs {
+  /**
+   * Seconds a received message stays hidden from other consumers; longer than the longest job.
+   * @default 300
+   */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Receives before a message moves to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Pulumi `protect` and `retainOnDelete` on both queues (prod): messages are data.
+   * @default false
+   */
+  readonly protect?: boolean;
+}
+
+/**
+ * A worker's SQS queue with its dead-letter queue: both encrypted with SQS-managed keys (no key to
+ * pay for or grant), a redrive policy after `maxReceiveCount` receives, and a redrive-allow policy
+ * so that only this queue may use the dead-letter queue.
+ */
+export class WorkerQueue extends pulumi.ComponentResource {
+  public readonly url: pulumi.Output<string>;
+  public readonly arn: pulumi.Output<string>;
+  public readonly name: pulumi.Output<string>;
+  public readonly deadLetterUrl: pulumi.Output<string>;
+  public readonly deadLetterArn: pulumi.Output<string>;
+
+  constructor(name: string, args: WorkerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vitcord:service:WorkerQueue", name, args, opts);
+    const stateful = statefulResourceOptions(args.protect ?? false, { parent: this });
+
+    const deadLetter = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { sqsManagedSseEnabled: true, messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS },
+      stateful,
+    );
+    const queue = new aws.sqs.Queue(
+      name,
+      {
+        sqsManagedSseEnabled: true,
+        messageRetentionSeconds: QUEUE_RETENTION_SECONDS,
+        visibilityTimeoutSeconds:
+          args.visibilityTimeoutSeconds ?? QUEUE_DEFAULTS.visibilityTimeoutSeconds,
+        // Long polling: fewer empty receives, fewer requests billed.
+        receiveWaitTimeSeconds: 20,
+        redrivePolicy: pulumi.jsonStringify({
+          deadLetterTargetArn: deadLetter.arn,
+          maxReceiveCount: args.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
+        }),
+      },
+      stateful,
+    );
+    new aws.sqs.RedriveAllowPolicy(
+      `${name}-dlq-allow`,
+      {
+        queueUrl: deadLetter.url,
+        redriveAllowPolicy: pulumi.jsonStringify({
+          redrivePermission: "byQueue",
+          sourceQueueArns: [queue.arn],
+        }),
+      },
+      { parent: this },
+    );
+
+    this.url = queue.url;
+    this.arn = queue.arn;
+    this.name = queue.name;
+    this.deadLetterUrl = deadLetter.url;
+    this.deadLetterArn = deadLetter.arn;
+    this.registerOutputs({
+      url: this.url,
+      arn: this.arn,
+      name: this.name,
+      deadLetterUrl: this.deadLetterUrl,
+      deadLetterArn: this.deadLetterArn,
+    });
+  }
+}
+
+// ---- Pure helpers: existing queues by ARN, and the backlog scaling steps.
+
+/** The name in `arn:aws:sqs:<region>:<account>:<name>`. */
+export function queueNameFromArn(arn: string): string {
+  return arn.split(":")[5] ?? "";
+}
+
+/** The URL of a queue from its ARN: `https://sqs.<region>.amazonaws.com/<account>/<name>`. */
+export function queueUrlFromArn(arn: string): string {
+  const [, partition, , region, account, name] = arn.split(":");
+  const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  return `https://sqs.${region}.${domain}/${account}/${name}`;
+}
+
+/** One step of a step-scaling policy; bounds are relative to the alarm's threshold. */
+export interface ScalingStep {
+  readonly lowerBound?: number;
+  readonly upperBound?: number;
+  readonly change: number;
+}
+
+export interface BacklogScaling {
+  /** Scale out when the visible messages reach this. */
+  readonly scaleOutThreshold: number;
+  readonly scaleOutSteps: readonly ScalingStep[];
+  /** Scale in (one task at a time) when the visible messages stay at or below this. */
+  readonly scaleInThreshold: number;
+  readonly scaleInSteps: readonly ScalingStep[];
+}
+
+/** Backlog multiples that start a larger step, and the tasks that step adds. */
+const SCALE_OUT_MULTIPLES = [
+  { atLeast: 1, change: 1 },
+  { atLeast: 2, change: 2 },
+  { atLeast: 5, change: 5 },
+  { atLeast: 10, change: 10 },
+] as const;
+
+/**
+ * Step scaling on `ApproximateNumberOfMessagesVisible`, derived from the backlog one task is
+ * expected to handle (B): at B visible messages add 1 task, at 2B add 2, at 5B add 5, at 10B add
+ * 10 (the target's max caps it); remove one task at a time once the queue is empty. Step scaling
+ * rather than target tracking on backlog per task: it also starts a worker scaled to zero tasks,
+ * where backlog ÷ running tasks is undefined.
+ */
+export function backlogScaling(backlogPerTask: number): BacklogScaling {
+  const threshold = backlogPerTask;
+  const scaleOutSteps = SCALE_OUT_MULTIPLES.map((step, i): ScalingStep => {
+    const next = SCALE_OUT_MULTIPLES[i + 1];
+    return {
+      lowerBound: (step.atLeast - 1) * backlogPerTask,
+      ...(next === undefined ? {} : { upperBound: (next.atLeast - 1) * backlogPerTask }),
+      change: step.change,
+    };
+  });
+  return {
+    scaleOutThreshold: threshold,
+    scaleOutSteps,
+    scaleInThreshold: 0,
+    scaleInSteps: [{ upperBound: 0, change: -1 }],
+  };
+}

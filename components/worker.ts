@@ -1,0 +1,354 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ENVIRONMENT_DEFAULTS } from "./config/environment";
+import { QUEUE_URL_VARIABLE, WorkerConfig } from "./config/worker";
+import { PolicyStatement } from "./iam";
+import { ClusterRef, NetworkRef } from "./refs";
+import { WorkloadTask } from "./task";
+import { backlogScaling, queueNameFromArn, queueUrlFromArn, WorkerQueue } from "./worker-queue";
+
+const DEV = ENVIRONMENT_DEFAULTS.dev;
+
+/** The queue actions a consumer needs, and nothing else (no SendMessage, no queue management). */
+export const QUEUE_CONSUMER_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+] as const;
+
+export interface FargateWorkerArgs {
+  /** Where the tasks run: private subnets of this VPC. */
+  readonly network: NetworkRef;
+  /** The ECS cluster (it has the FARGATE and FARGATE_SPOT capacity providers). */
+  readonly cluster: ClusterRef;
+  /** The worker's validated config (`vitcord-infra:workers.<name>`). */
+  readonly worker: WorkerConfig;
+  /** The full image reference the container runs (resolved from `image` or `repository`). */
+  readonly image: pulumi.Input<string>;
+  /** The AWS region, for the awslogs driver. */
+  readonly region: string;
+  /**
+   * The ECR repository the image comes from; the execution role may pull from it only.
+   * @default undefined (a public image)
+   */
+  readonly repositoryArn?: pulumi.Input<string>;
+  /**
+   * Days to keep the worker's logs.
+   * @default 14
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * `protect` and `retainOnDelete` on the queues (prod).
+   * @default false
+   */
+  readonly protect?: boolean;
+  /**
+   * Deployment floor, in percent of the desired count.
+   * @default 50
+   */
+  readonly minHealthyPercent?: number;
+  /**
+   * Deployment ceiling, in percent of the desired count.
+   * @default 200
+   */
+  readonly maxHealthyPercent?: number;
+}
+
+/** The capacity provider strategy: `base` tasks on FARGATE, the rest on FARGATE_SPOT. */
+export function fargateCapacityStrategy(spot: {
+  readonly enabled: boolean;
+  readonly base: number;
+}): { capacityProvider: "FARGATE" | "FARGATE_SPOT"; base: number; weight: number }[] {
+  if (!spot.enabled) return [{ capacityProvider: "FARGATE", base: 0, weight: 1 }];
+  // Weight 0 on FARGATE: above the base every task goes to Spot (interruptions give 2 minutes'
+  // notice; jobs are retried from the queue). Spot takes ARM64 on platform 1.4.0 (LATEST).
+  const onSpot = { capacityProvider: "FARGATE_SPOT" as const, base: 0, weight: 1 };
+  if (spot.base === 0) return [onSpot];
+  return [{ capacityProvider: "FARGATE", base: spot.base, weight: 0 }, onSpot];
+}
+
+/**
+ * A background worker on Fargate: no load balancer, no inbound traffic, private subnets only.
+ * Its container, log group and roles come from the shared `WorkloadTask` (as the web services'
+ * do); it scales on CPU and, with a queue, on the queue's backlog.
+ */
+export class FargateWorker extends pulumi.ComponentResource {
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly taskDefinitionFamily: pulumi.Output<string>;
+  public readonly containerName: string;
+  public readonly logGroupName: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
+  public readonly subnetIds: pulumi.Output<string[]>;
+  public readonly queueUrl?: pulumi.Output<string>;
+  public readonly queueArn?: pulumi.Output<string>;
+
+  constructor(name: string, args: FargateWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("vitcord:service:FargateWorker", name, args, opts);
+    const worker = args.worker;
+
+    const queue = this.createQueue(name, worker, args.protect ?? false);
+    this.queueUrl = queue?.url;
+    this.queueArn = queue?.arn;
+
+    const task = new WorkloadTask(
+      name,
+      {
+        container: worker,
+        image: args.image,
+        region: args.region,
+        compatibility: "FARGATE",
+        cpu: worker.cpu,
+        memory: worker.memory,
+        cpuArchitecture: worker.architecture === "arm64" ? "ARM64" : "X86_64",
+        logRetentionDays: args.logRetentionDays ?? DEV.logRetentionDays,
+        repositoryArn: args.repositoryArn,
+        // The task role may consume exactly this queue, nothing else.
+        taskPolicyStatements: queue === undefined ? [] : [queueConsumerStatement(queue.arn)],
+        deployTimeEnvironment: queue === undefined ? {} : { [QUEUE_URL_VARIABLE]: queue.url },
+      },
+      { parent: this },
+    );
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.network.vpcId,
+        description: `Worker ${name}: accepts no connection; connects out only.`,
+        // No ingress rule at all: nothing can open a connection to a worker (EC2.18, CKV_AWS_23).
+        ingress: [],
+        egress: [
+          {
+            description: "HTTPS to AWS APIs and third-party services, through the NAT gateway",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+          {
+            description: "Databases, Redis and the web services (Service Connect) inside the VPC",
+            protocol: "-1",
+            fromPort: 0,
+            toPort: 0,
+            cidrBlocks: [args.network.cidrBlock],
+          },
+        ],
+      },
+      { parent: this },
+    );
+
+    const service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        cluster: args.cluster.clusterArn,
+        taskDefinition: task.taskDefinitionArn,
+        desiredCount: worker.desiredCount,
+        capacityProviderStrategies: fargateCapacityStrategy(worker.spot),
+        platformVersion: "LATEST", // ECS.10, CKV_AWS_332
+        networkConfiguration: {
+          subnets: args.network.privateSubnetIds,
+          securityGroups: [securityGroup.id],
+          assignPublicIp: false, // ECS.2, CKV_AWS_333
+        },
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+        deploymentMinimumHealthyPercent: args.minHealthyPercent ?? DEV.worker.minHealthyPercent,
+        deploymentMaximumPercent: args.maxHealthyPercent ?? DEV.worker.maxHealthyPercent,
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+        // Client only: the worker calls the web services by name and serves nothing.
+        serviceConnectConfiguration: {
+          enabled: true,
+          namespace: args.cluster.serviceConnectNamespaceArn,
+        },
+        waitForSteadyState: true,
+      },
+      { parent: this },
+    );
+
+    this.scale(name, worker, args.cluster.clusterName, service.name, queue?.name);
+
+    this.serviceName = service.name;
+    this.taskDefinitionFamily = task.family;
+    this.containerName = task.containerName;
+    this.logGroupName = task.logGroupName;
+    this.securityGroupId = securityGroup.id;
+    this.subnetIds = pulumi.output(args.network.privateSubnetIds);
+    this.registerOutputs({
+      serviceName: this.serviceName,
+      taskDefinitionFamily: this.taskDefinitionFamily,
+      logGroupName: this.logGroupName,
+      securityGroupId: this.securityGroupId,
+      subnetIds: this.subnetIds,
+      queueUrl: this.queueUrl,
+      queueArn: this.queueArn,
+    });
+  }
+
+  /** The queue the worker consumes: created here, or an existing one named by its ARN. */
+  private createQueue(
+    name: string,
+    worker: WorkerConfig,
+    protect: boolean,
+  ):
+    | { url: pulumi.Output<string>; arn: pulumi.Output<string>; name: pulumi.Output<string> }
+    | undefined {
+    const config = worker.queue;
+    if (config === undefined) return undefined;
+    if ("arn" in config) {
+      return {
+        url: pulumi.output(queueUrlFromArn(config.arn)),
+        arn: pulumi.output(config.arn),
+        name: pulumi.output(queueNameFromArn(config.arn)),
+      };
+    }
+    return new WorkerQueue(
+      `${name}-queue`,
+      {
+        visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+        maxReceiveCount: config.maxReceiveCount,
+        protect,
+      },
+      { parent: this },
+    );
+  }
+
+  /** Target tracking on CPU; with a queue, step scaling on its backlog as well. */
+  private scale(
+    name: string,
+    worker: WorkerConfig,
+    clusterName: pulumi.Input<string>,
+    serviceName: pulumi.Output<string>,
+    queueName: pulumi.Output<string> | undefined,
+  ): void {
+    const target = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${clusterName}/${serviceName}`,
+        minCapacity: worker.autoscaling.min,
+        maxCapacity: worker.autoscaling.max,
+      },
+      { parent: this },
+    );
+    const onTarget = {
+      serviceNamespace: target.serviceNamespace,
+      scalableDimension: target.scalableDimension,
+      resourceId: target.resourceId,
+    };
+    new aws.appautoscaling.Policy(
+      `${name}-cpu`,
+      {
+        ...onTarget,
+        policyType: "TargetTrackingScaling",
+        targetTrackingScalingPolicyConfiguration: {
+          predefinedMetricSpecification: {
+            predefinedMetricType: "ECSServiceAverageCPUUtilization",
+          },
+          targetValue: worker.autoscaling.cpuTarget,
+          scaleOutCooldown: 60,
+          scaleInCooldown: 300,
+        },
+      },
+      { parent: this },
+    );
+    if (queueName === undefined || worker.queue === undefined) return;
+
+    const steps = backlogScaling(worker.queue.backlogPerTask);
+    const backlog = {
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: queueName },
+      statistic: "Maximum",
+      period: 60,
+    };
+    for (const [direction, threshold, stepList, comparison, periods] of [
+      ["out", steps.scaleOutThreshold, steps.scaleOutSteps, "GreaterThanOrEqualToThreshold", 1],
+      ["in", steps.scaleInThreshold, steps.scaleInSteps, "LessThanOrEqualToThreshold", 5],
+    ] as const) {
+      const policy = new aws.appautoscaling.Policy(
+        `${name}-backlog-${direction}`,
+        {
+          ...onTarget,
+          policyType: "StepScaling",
+          stepScalingPolicyConfiguration: {
+            adjustmentType: "ChangeInCapacity",
+            metricAggregationType: "Maximum",
+            cooldown: direction === "out" ? 60 : 120,
+            stepAdjustments: stepList.map((step) => ({
+              metricIntervalLowerBound: step.lowerBound?.toString(),
+              metricIntervalUpperBound: step.upperBound?.toString(),
+              scalingAdjustment: step.change,
+            })),
+          },
+        },
+        { parent: this },
+      );
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-backlog-${direction}`,
+        {
+          ...backlog,
+          alarmDescription:
+            direction === "out"
+              ? `Worker ${name}: ${threshold}+ messages waiting, add tasks.`
+              : `Worker ${name}: queue empty for ${periods} minutes, remove a task.`,
+          comparisonOperator: comparison,
+          threshold,
+          evaluationPeriods: periods,
+          // An idle queue publishes no datapoints on some minutes; that means no backlog.
+          treatMissingData: direction === "out" ? "notBreaching" : "breaching",
+          alarmActions: [policy.arn],
+        },
+        { parent: this },
+      );
+    }
+  }
+}
+
+/** The task-role statement for consuming one queue (CKV_AWS_355: a resource, never `*`). */
+export function queueConsumerStatement(queueArn: pulumi.Input<string>): PolicyStatement {
+  return {
+    Sid: "ConsumeQueue",
+    Effect: "Allow",
+    Action: [...QUEUE_CONSUMER_ACTIONS],
+    Resource: queueArn,
+  };
+}
+
+/** What a worker needs from the web service whose repository it names. */
+export interface ImageSource {
+  /** The image the service runs (its release). */
+  readonly image: pulumi.Input<string>;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
+  readonly repositoryUrl: pulumi.Input<string>;
+}
+
+/**
+ * A worker's image and the repository its execution role may pull from: its own `image`; or,
+ * with `repository`, the service's release (`imageTag` pins another tag of the same repository).
+ */
+export function workerImage(
+  worker: Pick<WorkerConfig, "image" | "repository" | "imageTag">,
+  services: Readonly<Record<string, ImageSource>>,
+): { image: pulumi.Input<string>; repositoryArn?: pulumi.Output<string> } {
+  if (worker.image !== undefined) return { image: worker.image };
+  const service = services[worker.repository ?? ""];
+  if (service === undefined) {
+    // Config validation (checkWorkerRepositories) stops this first; a direct caller gets this.
+    throw new Error(`\`repository\` ${JSON.stringify(worker.repository)} names no web service.`);
+  }
+  return {
+    image:
+      worker.imageTag === undefined
+        ? service.image
+        : pulumi.interpolate`${service.repositoryUrl}:${worker.imageTag}`,
+    repositoryArn: pulumi.output(service.repositoryUrl).apply(repositoryArnFromUrl),
+  };
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` → `arn:aws:ecr:<region>:<account>:repository/<name>`. */
+export function repositoryArnFromUrl(url: string): string {
+  const [host = "", ...path] = url.split("/");
+  const [account, , , region] = host.split(".");
+  return `arn:aws:ecr:${region}:${account}:repository/${path.join("/")}`;
+}
