@@ -300,17 +300,25 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
           ingress: [ingress(8080, { securityGroups: ["sg-lb"] }), ingress(8080, { self: true })],
         }),
       ],
+      // Inside the VPC is allowed here (VIT-NET-12 recommends naming the peers' groups instead).
+      [
+        awsxVpc({ cidrBlock: "10.0.0.0/16" }),
+        service({}),
+        sg("task", "sg-task", { ingress: [ingress(8080, { cidrBlocks: ["10.0.128.0/17"] })] }),
+      ],
     ],
     bad: [
       {
         resources: [
+          awsxVpc({ cidrBlock: "10.0.0.0/16" }),
           service({}),
-          sg("task", "sg-task", { ingress: [ingress(8080, { cidrBlocks: ["10.0.0.0/16"] })] }),
+          sg("task", "sg-task", { ingress: [ingress(8080, { cidrBlocks: ["0.0.0.0/0"] })] }),
         ],
-        message: "accepts 10.0.0.0/16 on port 8080",
+        message: "accepts 0.0.0.0/0 (outside the VPC) on port 8080",
       },
       {
         resources: [
+          awsxVpc({ cidrBlock: "10.0.0.0/16" }),
           lt({}),
           res(T.sgRule, "ssh", {
             type: "ingress",
@@ -322,13 +330,15 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
           }),
         ],
         message:
-          "security group sg-instance of instances (aws:ec2/launchTemplate:LaunchTemplate) accepts 10.0.0.0/8",
+          "security group sg-instance of instances (aws:ec2/launchTemplate:LaunchTemplate) accepts 10.0.0.0/8 (outside the VPC)",
       },
       {
         resources: [
           service({}),
           lb({ securityGroups: ["sg-task"] }),
-          sg("task", "sg-task", { ingress: [ingress(443, { securityGroups: ["sg-x"] })] }),
+          sg("task", "sg-task", {
+            ingress: [ingress(443, { securityGroups: ["sg-x"] }), ingress(80, { self: true })],
+          }),
         ],
         message: "is shared by a load balancer",
       },
@@ -464,6 +474,23 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
           }),
         ],
         message: "no interface endpoint for ecr.api, ecr.dkr, logs, ssm",
+      },
+    ],
+  },
+  "VIT-NET-12": {
+    good: [
+      [
+        service({}),
+        sg("task", "sg-task", { ingress: [ingress(8080, { securityGroups: ["sg-lb"] })] }),
+      ],
+    ],
+    bad: [
+      {
+        resources: [
+          service({}),
+          sg("task", "sg-task", { ingress: [ingress(8080, { cidrBlocks: ["10.0.0.0/16"] })] }),
+        ],
+        message: "accepts 10.0.0.0/16 on port 8080; allow the peers' security groups instead",
       },
     ],
   },

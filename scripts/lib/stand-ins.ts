@@ -192,8 +192,12 @@ export function resourceState(
         id: physicalName,
         state: { ...base, arn: `arn:aws:iam::${STAND_IN_ACCOUNT_ID}:role/${physicalName}` },
       };
-    case "aws:ec2/securityGroup:SecurityGroup":
-      return { id: `sg-${shortHash(name, 17)}`, state: base };
+    case "aws:ec2/securityGroup:SecurityGroup": {
+      // As in AWS, the ARN ends with the group id: the rules match groups to their users by it.
+      const groupId = `sg-${shortHash(name, 17)}`;
+      const groupArn = `arn:aws:ec2:${context.region}:${STAND_IN_ACCOUNT_ID}:security-group/${groupId}`;
+      return { id: groupId, state: { ...base, arn: groupArn } };
+    }
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { id: `lt-${shortHash(name, 17)}`, state: { ...base, latestVersion: 1 } };
     // Web services: image repository, access-log bucket, certificate and DNS records.

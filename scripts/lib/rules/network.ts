@@ -1,6 +1,7 @@
 /** Rules for the VPC: default security group, flow logs, subnets, security groups, NACLs, NAT. */
 import { ResourceRule, RuleResource, StackFinding, StackRule } from "./types";
 import {
+  cidrWithin,
   coversPort,
   describe,
   ingressRules,
@@ -212,40 +213,76 @@ function workloadGroupIds(resources: readonly RuleResource[]): Map<string, RuleR
   return groups;
 }
 
-export const workloadIngressFromGroupsOnly: StackRule = {
+/** Every ingress rule on a task's or an instance's security group, with the group and its user. */
+function workloadIngress(resources: readonly RuleResource[]) {
+  const workloads = workloadGroupIds(resources);
+  return ofType(resources, ...SG_TYPES).flatMap((resource) =>
+    ingressRules(resource).flatMap((rule) => {
+      const group = owningGroupId(resource, rule.securityGroupId);
+      const user = group === undefined ? undefined : workloads.get(group);
+      return group === undefined || user === undefined
+        ? []
+        : [{ resource, rule, group, user: describe(user) }];
+    }),
+  );
+}
+
+/** The CIDR blocks of the stack's VPCs (awsx or raw). */
+function vpcCidrs(resources: readonly RuleResource[]): string[] {
+  return ofType(resources, T.awsxVpc, T.vpc).flatMap((vpc) => strings(vpc.inputs.cidrBlock));
+}
+
+export const workloadIngressFromInside: StackRule = {
   scope: "stack",
   id: "VIT-NET-07",
   title:
-    "Task and instance security groups accept traffic only from other security groups (their load balancer's or peers'), never from CIDR ranges",
-  controls: ["EC2.18", "CKV_AWS_23"],
-  severity: "high",
+    "Task and instance security groups accept traffic only from inside the VPC (their load balancer's security group or peers), never from the internet",
+  controls: ["EC2.18", "ECS.2"],
+  severity: "critical",
   enforcement: "mandatory",
   environments: BOTH,
   resourceTypes: [T.service, T.launchTemplate],
   check(resources) {
-    const workloads = workloadGroupIds(resources);
     const lbGroups = loadBalancerGroupIds(resources);
+    const inside = vpcCidrs(resources);
     const findings: StackFinding[] = [];
-    for (const resource of ofType(resources, ...SG_TYPES)) {
-      for (const rule of ingressRules(resource)) {
-        const group = owningGroupId(resource, rule.securityGroupId);
-        if (group === undefined || !workloads.has(group)) continue;
-        const user = describe(workloads.get(group)!);
-        if (lbGroups.has(group)) {
-          findings.push({
-            resource,
-            message: `security group ${group} is shared by a load balancer and ${user}`,
-          });
-        }
-        for (const cidr of rule.cidrs) {
-          findings.push({
-            resource,
-            message: `security group ${group} of ${user} accepts ${cidr} on ${portsText(rule)}; allow the load balancer's or a peer's security group instead`,
-          });
-        }
+    const shared = new Set<string>();
+    for (const { resource, rule, group, user } of workloadIngress(resources)) {
+      if (lbGroups.has(group) && !shared.has(group)) {
+        shared.add(group);
+        findings.push({
+          resource,
+          message: `security group ${group} is shared by a load balancer and ${user}`,
+        });
+      }
+      for (const cidr of rule.cidrs.filter((c) => !inside.some((vpc) => cidrWithin(c, vpc)))) {
+        findings.push({
+          resource,
+          message: `security group ${group} of ${user} accepts ${cidr} (outside the VPC) on ${portsText(rule)}`,
+        });
       }
     }
     return findings;
+  },
+};
+
+export const workloadIngressFromGroupsOnly: StackRule = {
+  scope: "stack",
+  id: "VIT-NET-12",
+  title:
+    "Task and instance security groups name their sources by security group (load balancer, peers), not by CIDR range (least privilege inside the VPC)",
+  controls: ["EC2.18", "CKV_AWS_23"],
+  severity: "medium",
+  enforcement: "advisory",
+  environments: BOTH,
+  resourceTypes: [T.service, T.launchTemplate],
+  check(resources) {
+    return workloadIngress(resources).flatMap(({ resource, rule, group, user }) =>
+      rule.cidrs.map((cidr) => ({
+        resource,
+        message: `security group ${group} of ${user} accepts ${cidr} on ${portsText(rule)}; allow the peers' security groups instead`,
+      })),
+    );
   },
 };
 
@@ -373,9 +410,10 @@ export const NETWORK_RULES = [
   noPublicIpOnLaunch,
   internetIngressWebPortsOnly,
   internetIngressOnlyToLoadBalancers,
-  workloadIngressFromGroupsOnly,
+  workloadIngressFromInside,
   rulesDescribed,
   networkAclNoAdminPorts,
   natGatewayPerAz,
   interfaceEndpoints,
+  workloadIngressFromGroupsOnly,
 ] as const;

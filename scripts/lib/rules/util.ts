@@ -253,6 +253,22 @@ export function portsText(rule: Pick<Ingress, "protocol" | "fromPort" | "toPort"
     : `ports ${rule.fromPort}-${rule.toPort}`;
 }
 
+function parseIpv4Cidr(cidr: string): { address: number; prefix: number } | undefined {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const address = match.slice(1, 5).reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  return { address, prefix: Number(match[5]) };
+}
+
+/** True if the IPv4 block `inner` lies inside `outer` (IPv6 and malformed blocks never do). */
+export function cidrWithin(inner: string, outer: string): boolean {
+  const a = parseIpv4Cidr(inner);
+  const b = parseIpv4Cidr(outer);
+  if (a === undefined || b === undefined || a.prefix < b.prefix) return false;
+  const size = 2 ** (32 - b.prefix);
+  return Math.floor(a.address / size) === Math.floor(b.address / size);
+}
+
 /** Subnets awsx (and people) mark as public: a `SubnetType: Public` tag or "public" in the name. */
 export function isPublicSubnet(resource: RuleResource): boolean {
   const tags = record(resource.inputs.tags);
