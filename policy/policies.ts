@@ -51,6 +51,14 @@ export function plainProperties(value: unknown): unknown {
   );
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `urn:pulumi:<stack>::…` → the stack name. */
 function stackOf(urn: string): string {
   return urn.split("::")[0]?.split(":")[2] ?? "";
@@ -64,7 +72,10 @@ export function environmentOf(
   urn: string,
   providerProps?: Record<string, unknown>,
 ): RuleEnvironment {
-  const defaultTags = providerProps?.defaultTags as { tags?: Record<string, unknown> } | undefined;
+  // Providers keep nested settings as JSON text in their state.
+  const raw = providerProps?.defaultTags;
+  const defaultTags = (typeof raw === "string" ? parseJson(raw) : raw) as
+    { tags?: Record<string, unknown> } | undefined;
   const tagged = defaultTags?.tags?.Environment;
   if (tagged === "dev" || tagged === "prod") return tagged;
   const stack = stackOf(urn);

@@ -240,6 +240,9 @@ describe("policy pack", () => {
         [],
       );
       assert.equal(environmentOf(urn("dev", SG, "x")), "dev");
+      // A provider's state holds nested settings as JSON text.
+      const tags = JSON.stringify({ tags: { Environment: "dev" } });
+      assert.equal(environmentOf(urn("prod", SG, "x"), { defaultTags: tags }), "dev");
       assert.equal(environmentOf(urn("prod", SG, "x")), "prod");
       assert.equal(
         environmentOf(urn("alice", SG, "x")),

@@ -120,7 +120,10 @@ describe("security and reliability rules", () => {
         RULES.length,
       );
       const text = formatEvaluation(evaluation);
-      assert.match(text, /^Rules \(prod\): 2 passed, 3 violated, \d+ not applicable/);
+      assert.match(
+        text,
+        /^Security and reliability rules \(prod\): 2 passed, 3 violated, \d+ not applicable/,
+      );
       assert.match(
         text,
         /VIT-NET-05 \[mandatory\] lb \(aws:ec2\/securityGroup:SecurityGroup\): ingress from 0\.0\.0\.0\/0 on port 22/,

@@ -156,28 +156,31 @@ export function formatViolation(v: Violation): string {
   return `${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`;
 }
 
-/** A short text report of an evaluation, for `npm run plan`. */
-export function formatEvaluation(evaluation: Evaluation): string {
-  const lines = [
-    `Rules (${evaluation.environment}): ${evaluation.passed} passed, ${evaluation.violated} violated, ${evaluation.notApplicable} not applicable`,
-  ];
-  for (const v of evaluation.violations) lines.push(`  ${formatViolation(v)}`);
-  if (evaluation.mandatoryViolations.length > 0) {
-    lines.push(
-      `  ${evaluation.mandatoryViolations.length} mandatory violation(s): this stack must not be deployed`,
-    );
-  }
-  return lines.join("\n");
+/** An evaluation as plain data: what `npm run plan --json` prints under `rules`. */
+export interface RulesReport {
+  readonly environment: RuleEnvironment;
+  readonly passed: number;
+  readonly violated: number;
+  readonly notApplicable: number;
+  readonly mandatoryViolations: number;
+  readonly advisoryViolations: number;
+  readonly results: readonly {
+    readonly id: string;
+    readonly status: RuleStatus;
+    readonly enforcement: Enforcement;
+    readonly checked: number;
+  }[];
+  readonly violations: readonly Violation[];
 }
 
-/** The JSON form for `npm run plan --json`. */
-export function evaluationJson(evaluation: Evaluation) {
+export function rulesReport(evaluation: Evaluation): RulesReport {
   return {
     environment: evaluation.environment,
     passed: evaluation.passed,
     violated: evaluation.violated,
     notApplicable: evaluation.notApplicable,
     mandatoryViolations: evaluation.mandatoryViolations.length,
+    advisoryViolations: evaluation.advisoryViolations.length,
     results: evaluation.results.map((r) => ({
       id: r.rule.id,
       status: r.status,
@@ -186,4 +189,27 @@ export function evaluationJson(evaluation: Evaluation) {
     })),
     violations: evaluation.violations,
   };
+}
+
+/** The report as text lines, for `npm run plan`. */
+export function renderRulesReport(report: RulesReport): string[] {
+  const lines = [
+    `Security and reliability rules (${report.environment}): ${report.passed} passed, ${report.violated} violated, ${report.notApplicable} not applicable`,
+  ];
+  for (const v of report.violations) lines.push(`  ${formatViolation(v)}`);
+  if (report.mandatoryViolations > 0) {
+    lines.push(
+      `  ${report.mandatoryViolations} mandatory violation(s): this stack must not be deployed`,
+    );
+  }
+  return lines;
+}
+
+export function formatEvaluation(evaluation: Evaluation): string {
+  return renderRulesReport(rulesReport(evaluation)).join("\n");
+}
+
+/** The environment whose rules apply: dev or prod, and prod (the strictest) for anything else. */
+export function ruleEnvironment(environment: string): RuleEnvironment {
+  return environment === "dev" ? "dev" : "prod";
 }
