@@ -103,10 +103,24 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:ecr/repositoryPolicy:RepositoryPolicy": "repository settings have no charge",
   "aws:sqs/queuePolicy:QueuePolicy": "queue settings have no charge",
   "aws:sqs/redrivePolicy:RedrivePolicy": "queue settings have no charge",
+  "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": "queue settings have no charge",
   "aws:acm/certificate:Certificate": "public ACM certificates have no charge",
   "aws:acm/certificateValidation:CertificateValidation": "public ACM certificates have no charge",
   "aws:route53/record:Record":
     "records have no charge of their own (alias queries to AWS are free)",
+};
+
+/** Why a known type stays unpriced: it bills by a unit the price table does not list. */
+export const UNPRICED_REASONS: Readonly<Record<string, string>> = {
+  "aws:sqs/queue:Queue": "SQS bills per request; the price table has no SQS price",
+  "aws:cloudwatch/metricAlarm:MetricAlarm":
+    "CloudWatch bills per alarm-month; the price table has no alarm price",
+  "aws:servicediscovery/httpNamespace:HttpNamespace":
+    "Cloud Map bills per registered instance and lookup; the price table has no Cloud Map price",
+  "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
+    "Cloud Map bills per registered instance and lookup; the price table has no Cloud Map price",
+  "aws:wafv2/webAcl:WebAcl":
+    "WAF bills per web ACL, rule and request; the price table has no WAF price",
 };
 
 interface Context {
@@ -415,7 +429,11 @@ export function estimateCost(
       });
     } else if (resource.custom || resource.type.startsWith("awsx:")) {
       // Our own components (vitcord:*) group resources; they cost nothing themselves.
-      unpriced(ctx, resource, "this resource type is not in the cost model");
+      unpriced(
+        ctx,
+        resource,
+        UNPRICED_REASONS[resource.type] ?? "this resource type is not in the cost model",
+      );
     }
   }
   const byComponent = new Map<string, number>();

@@ -5,6 +5,7 @@
 import {
   groupByOwner,
   instancePlan,
+  isComponent,
   launchTemplateVolumes,
   natGatewayCount,
   num,
@@ -31,6 +32,8 @@ export interface InventoryComponent {
   /** Resources under the component (not counting the component itself). */
   readonly resourceCount: number;
   readonly types: { readonly type: string; readonly count: number }[];
+  /** Components nested inside this one (`vitcord:task:WorkloadTask api-task`). */
+  readonly subcomponents: string[];
 }
 
 export interface Inventory {
@@ -54,7 +57,8 @@ function describeComponent(
   owner: Owner,
   members: readonly RecordedResource[],
 ): InventoryComponent {
-  const children = members.filter((r) => !(r.type === owner.type && r.name === owner.name));
+  const inner = members.filter((r) => !(r.type === owner.type && r.name === owner.name));
+  const children = inner.filter((r) => !isComponent(r));
   const counts = new Map<string, number>();
   for (const r of children) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
   const types = [...counts]
@@ -68,6 +72,7 @@ function describeComponent(
     summary,
     resourceCount: children.length,
     types,
+    subcomponents: inner.filter(isComponent).map((r) => `${r.type} ${r.name}`),
   };
 }
 
@@ -232,6 +237,7 @@ export function renderInventory(inventory: Inventory): string[] {
     lines.push(`  ${c.component} (${label}): ${plural(c.resourceCount, "resource")}`);
     lines.push(`    ${c.summary}`);
     const counts = c.types.map((t) => `${shortType(t.type)} ${t.count}`);
+    if (c.subcomponents.length > 0) lines.push(`    ├ contains ${c.subcomponents.join(", ")}`);
     for (let i = 0; i < counts.length; i += 4) {
       lines.push(`    ${i === 0 ? "└" : " "} ${counts.slice(i, i + 4).join(" · ")}`);
     }

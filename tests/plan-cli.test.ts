@@ -1,0 +1,228 @@
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { FREE_TYPES, PRICERS } from "../scripts/lib/plan/cost";
+import { PlanDocument, sortKeys } from "../scripts/lib/plan";
+import { PlanIo, runPlan } from "../scripts/plan";
+import { PROJECT_DIR, readStackConfig } from "../scripts/lib/stack-files";
+import { synthesize } from "../scripts/lib/synth";
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+  files: Record<string, string>;
+}
+
+async function plan(argv: string[], io: Partial<PlanIo> = {}): Promise<Captured> {
+  const out: Captured = { code: -1, stdout: "", stderr: "", files: {} };
+  out.code = await runPlan(argv, {
+    stdout: (text) => (out.stdout += text),
+    stderr: (text) => (out.stderr += text),
+    writeFile: (file, text) => (out.files[file] = text),
+    ...io,
+  });
+  return out;
+}
+
+/** No stack trace: no "    at fn (file:line)" frames. */
+function assertNoStackTrace(text: string): void {
+  assert.doesNotMatch(text, /^\s+at .+:\d+/m);
+}
+
+describe("plan: the CLI", function () {
+  // Each run synthesizes the whole program (a few seconds on a busy machine); no timing is asserted.
+  this.timeout(120_000);
+  let devJson: Captured;
+  let dev: PlanDocument;
+  let prod: PlanDocument;
+  before(async () => {
+    devJson = await plan(["--json"]);
+    assert.equal(devJson.code, 0, devJson.stderr);
+    dev = JSON.parse(devJson.stdout) as PlanDocument;
+    const prodJson = await plan(["--stack", "prod", "--json"]);
+    assert.equal(prodJson.code, 0, prodJson.stderr);
+    prod = JSON.parse(prodJson.stdout) as PlanDocument;
+  });
+
+  it("--json prints one document with the plan's parts, for the dev stack by default", () => {
+    assert.deepEqual(Object.keys(dev).sort(), [
+      "assumptions",
+      "cost",
+      "environment",
+      "heroku",
+      "inventory",
+      "region",
+      "resources",
+      "stack",
+    ]);
+    assert.equal(dev.stack, "dev");
+    assert.equal(dev.environment, "dev");
+    assert.equal(dev.region, "us-east-1");
+    assert.equal(dev.cost.currency, "USD");
+    assert.equal(dev.assumptions.hoursPerMonth, 730);
+    assert.equal(devJson.stderr, "");
+  });
+
+  it("--json lists every resource the program declares, with its parent and inputs", async () => {
+    const synthesis = await synthesize({ stack: "dev" });
+    const expected = synthesis.resources
+      .map((r) => ({
+        type: r.type,
+        name: r.name,
+        parent: r.parent ? { type: r.parent.type, name: r.parent.name } : null,
+        inputs: r.inputs,
+      }))
+      .sort((a, b) => `${a.type}::${a.name}`.localeCompare(`${b.type}::${b.name}`));
+    assert.equal(dev.resources.length, synthesis.resources.length);
+    assert.deepEqual(dev.resources, JSON.parse(JSON.stringify(sortKeys(expected))));
+  });
+
+  it("--json is the same text on every run (sorted, no timestamps)", async () => {
+    const again = await plan(["--json"]);
+    assert.equal(again.stdout, devJson.stdout);
+  });
+
+  it("every line's monthly amount is its quantity × unit price, and the total their sum", () => {
+    for (const doc of [dev, prod]) {
+      for (const l of doc.cost.lines) {
+        assert.ok(Math.abs(l.monthly - l.quantity * l.unitPrice) < 0.006, l.item);
+      }
+      const sum = doc.cost.lines.reduce((total, l) => total + l.monthly, 0);
+      assert.ok(Math.abs(doc.cost.total - sum) < 0.005);
+    }
+  });
+
+  it("prod costs more than dev, with a NAT gateway per AZ against dev's one", () => {
+    assert.ok(prod.cost.total > dev.cost.total, `${prod.cost.total} > ${dev.cost.total}`);
+    const natHours = (doc: PlanDocument) =>
+      doc.cost.lines.find((l) => /NAT gateways? .*hours/.test(l.item))?.quantity;
+    assert.equal(natHours(dev), 730);
+    assert.equal(natHours(prod), 3 * 730);
+  });
+
+  it("accounts for every resource type dev and prod declare: priced, free or unpriced", () => {
+    for (const doc of [dev, prod]) {
+      const unpriced = new Set(doc.cost.unpriced.map((u) => u.type));
+      for (const r of doc.resources) {
+        if (r.type.startsWith("vitcord:")) continue; // our components group; they cost nothing
+        const known =
+          PRICERS[r.type] !== undefined || FREE_TYPES[r.type] !== undefined || unpriced.has(r.type);
+        assert.ok(
+          known,
+          `${doc.stack}: ${r.type} (${r.name}) is neither priced, free nor unpriced`,
+        );
+      }
+    }
+  });
+
+  it("prints the inventory, cost, Heroku comparison and assumptions as text", async () => {
+    const text = await plan(["--diagram", "out/dev.md"]);
+    assert.equal(text.code, 0);
+    assert.equal(text.stderr, "");
+    const headings = [
+      "Plan for stack dev (dev, us-east-1)",
+      "Inventory: ",
+      "Monthly cost estimate (USD, us-east-1, list prices): ",
+      "The same workloads on Heroku (list prices): ",
+      "Assumptions:",
+      "  - 730 hours per month",
+    ];
+    let from = 0;
+    for (const heading of headings) {
+      const at = text.stdout.indexOf(heading, from);
+      assert.ok(at >= from, `"${heading}" in order`);
+      from = at;
+    }
+    assert.ok(text.stdout.endsWith("\nDiagram written to out/dev.md\n"));
+    assert.ok(text.files["out/dev.md"]?.startsWith("# vitcord-infra: the `dev` stack"));
+  });
+
+  it("--diagram writes the Mermaid Markdown; with --json stdout stays pure JSON", async () => {
+    const result = await plan(["--stack", "prod", "--json", "--diagram", "out/prod.md"]);
+    assert.equal(result.code, 0, result.stderr);
+    const markdown = result.files["out/prod.md"] ?? "";
+    assert.ok(markdown.startsWith("# vitcord-infra: the `prod` stack"));
+    assert.ok(markdown.includes("```mermaid\nflowchart LR\n"));
+    assert.ok(markdown.includes("nat --> internet"));
+    assert.equal((JSON.parse(result.stdout) as PlanDocument).stack, "prod");
+    assert.equal(result.stderr, "Diagram written to out/prod.md\n");
+  });
+
+  it("an unknown stack: the stacks that exist, exit 1", async () => {
+    const result = await plan(["--stack", "staging"]);
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.equal(
+      result.stderr,
+      'Unknown stack "staging": there is no Pulumi.staging.yaml. Stacks in this project: dev, prod.\n',
+    );
+  });
+
+  it("an invalid config: the validator's message naming the key, exit 1, nothing else", async () => {
+    const result = await plan(["--stack", "dev"], {
+      readConfig: (stack) => ({
+        ...readStackConfig(stack),
+        "vitcord-infra:network": JSON.stringify({ availabilityZones: 1 }),
+      }),
+    });
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, /^Invalid stack configuration \(1 problem\):\n/);
+    assert.ok(
+      result.stderr.includes(
+        "  - vitcord-infra:network.availabilityZones = 1: must be a whole number from 2 to 6 availability zones\n",
+      ),
+    );
+    assertNoStackTrace(result.stderr);
+  });
+
+  for (const [argv, message] of [
+    [["--verbose"], "error: unknown option '--verbose'"],
+    [["--stack"], "error: option '--stack <name>' argument missing"],
+    [["prod"], "error: too many arguments"],
+    [["--diagram", ""], "error: --diagram needs a file name"],
+  ] as const) {
+    it(`rejects ${JSON.stringify(argv)} with one line and exit 1`, async () => {
+      const result = await plan([...argv]);
+      assert.equal(result.code, 1);
+      assert.equal(result.stdout, "");
+      assert.ok(result.stderr.startsWith(message), result.stderr);
+      assert.equal(result.stderr.trimEnd().split("\n").length, 1);
+    });
+  }
+
+  it("--help lists the options and exits 0", async () => {
+    const result = await plan(["--help"]);
+    assert.equal(result.code, 0);
+    for (const option of ["--stack <name>", "--json", "--diagram <file>"]) {
+      assert.ok(result.stdout.includes(option), option);
+    }
+  });
+});
+
+describe("plan: end to end in a subprocess", function () {
+  this.timeout(120_000);
+  const script = path.join("scripts", "plan.ts");
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
+      cwd: PROJECT_DIR,
+      encoding: "utf8",
+      timeout: 110_000,
+    });
+
+  it("node scripts/plan.ts --json prints a parseable plan and exits 0", () => {
+    const result = run(["--stack", "prod", "--json"]);
+    assert.equal(result.status, 0, result.stderr);
+    const doc = JSON.parse(result.stdout) as PlanDocument;
+    assert.equal(doc.stack, "prod");
+    assert.ok(doc.resources.length > 0);
+  });
+
+  it("an unknown stack exits 1 with one line on stderr and no stack trace", () => {
+    const result = run(["--stack", "nope"]);
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr.trimEnd().split("\n").length, 1);
+    assertNoStackTrace(result.stderr);
+  });
+});
