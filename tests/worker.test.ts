@@ -334,6 +334,7 @@ describe("FargateWorker", () => {
     const [container] = JSON.parse(only(prod, TASK_DEF).inputs.containerDefinitions as string) as {
       image: string;
       command: string[];
+      user: string;
     }[];
     assert.equal(container!.image, `${apiRepo.state.repositoryUrl as string}:1.0.0`);
     assert.deepEqual(container!.command, [
@@ -343,6 +344,7 @@ describe("FargateWorker", () => {
       "--queue",
       "default",
     ]);
+    assert.equal(container!.user, "1000:1000"); // ECS.20: not root
     const execution = children(prod, ROLE_POLICY).find((p) => p.name === "jobs-execution")!;
     const pull = statements(execution.inputs.policy).find((s) => s.Sid === "PullImages")!;
     assert.equal(pull.Resource, apiRepo.state.arn);
