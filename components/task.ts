@@ -237,6 +237,22 @@ export const EXEC_STATEMENTS: readonly PolicyStatement[] = [
   },
 ];
 
+/**
+ * Where the ECS Exec agent writes inside the container. It crashes on a read-only root unless
+ * these are writable (aws-containers/amazon-ecs-exec-checker#21), so with exec on they get
+ * scratch volumes and the root stays read-only (ECS.5).
+ */
+export const EXEC_AGENT_PATHS = ["/var/lib/amazon/ssm", "/var/log/amazon/ssm"] as const;
+
+/** The configured writable paths, plus the exec agent's when exec is on with a read-only root. */
+export function writablePathsFor(
+  container: Pick<ContainerConfig, "writablePaths" | "readonlyRootFilesystem">,
+  execEnabled: boolean,
+): string[] {
+  const extra = execEnabled && container.readonlyRootFilesystem ? EXEC_AGENT_PATHS : [];
+  return [...new Set([...container.writablePaths, ...extra])];
+}
+
 /** The family of a workload's task definition: `<stack>-<workload>`, e.g. `prod-api`. */
 export function taskFamily(stack: string, workload: string): string {
   return `${stack}-${workload}`;
@@ -321,7 +337,8 @@ export class WorkloadTask extends pulumi.ComponentResource {
   constructor(name: string, args: WorkloadTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:task:WorkloadTask", name, args, opts);
     const stack = pulumi.getStack();
-    const container = args.container;
+    const writablePaths = writablePathsFor(args.container, args.execEnabled ?? false);
+    const container = { ...args.container, writablePaths };
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     this.containerName = name;
 
@@ -421,7 +438,7 @@ export class WorkloadTask extends pulumi.ComponentResource {
         executionRoleArn: this.executionRole.arn,
         taskRoleArn: this.taskRole.arn,
         containerDefinitions,
-        volumes: scratchVolumes(container.writablePaths),
+        volumes: scratchVolumes(writablePaths),
         ...(args.cpuArchitecture === undefined
           ? {}
           : {

@@ -1,13 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceConfig } from "./config/service";
-import { PolicyStatement, policyDocument } from "./iam";
+import { PolicyStatement } from "./iam";
+import {
+  createAccessLogBucket,
+  createDomainCertificate,
+  createListeners,
+  createServiceSecurityGroups,
+} from "./load-balancer";
 import { statefulResourceOptions } from "./options";
 import { ClusterRef, NetworkRef } from "./refs";
 import { HTTP_PORT_NAME, WorkloadTask } from "./task";
-
-/** ELB.17/18, CKV_AWS_103: TLS 1.3 with TLS 1.2 as the floor. */
-export const TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** How many tagged images an ECR repository keeps (older ones expire), and untagged image days. */
 export const ECR_KEEP_TAGGED_IMAGES = 30;
@@ -44,11 +47,6 @@ export function ecrLifecyclePolicy(
       },
     ],
   });
-}
-
-/** The ALB listeners a service gets: with a certificate HTTPS plus a redirect, otherwise HTTP. */
-export function listenerPorts(hasCertificate: boolean): number[] {
-  return hasCertificate ? [80, 443] : [80];
 }
 
 export interface LoadBalancedServiceArgs {
@@ -181,7 +179,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     this.logGroupName = task.logGroupName;
     this.taskDefinitionFamily = task.family;
 
-    const { albSg, taskSg } = this.securityGroups(
+    const { albSg, taskSg } = createServiceSecurityGroups(
+      this,
       name,
       args,
       svc.port,
@@ -191,7 +190,9 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     this.subnetIds = pulumi.output(args.network.privateSubnetIds);
 
     const accessLogs =
-      (args.accessLogs ?? false) ? this.accessLogBucket(name, retentionDays, stateful) : undefined;
+      (args.accessLogs ?? false)
+        ? createAccessLogBucket(this, name, retentionDays, stateful)
+        : undefined;
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,
       {
@@ -238,8 +239,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     );
 
     const certificateArn =
-      svc.domain !== undefined ? this.certificate(name, svc, alb) : svc.certificateArn;
-    const listeners = this.listeners(name, alb, targetGroup, certificateArn);
+      svc.domain !== undefined ? createDomainCertificate(this, name, svc, alb) : svc.certificateArn;
+    const listeners = createListeners(this, name, alb, targetGroup, certificateArn);
     const host = svc.domain !== undefined ? pulumi.output(svc.domain) : alb.dnsName;
     this.url =
       certificateArn === undefined
@@ -327,298 +328,6 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
       repositoryUrl: this.repositoryUrl,
     });
-  }
-
-  /**
-   * The load balancer's group admits only HTTP/HTTPS from the internet and talks only to the
-   * tasks; the tasks' group admits only the load balancer and Service Connect peers, on the
-   * container port (checklist #4/#5, CKV_AWS_23: every rule described).
-   */
-  private securityGroups(
-    name: string,
-    args: LoadBalancedServiceArgs,
-    port: number,
-    https: boolean,
-  ) {
-    const vpcId = args.network.vpcId;
-    const albSg = new aws.ec2.SecurityGroup(
-      `${name}-alb-sg`,
-      {
-        vpcId,
-        description: `Load balancer of ${name}: HTTP(S) from the internet, to its tasks only`,
-      },
-      { parent: this },
-    );
-    const taskSg = new aws.ec2.SecurityGroup(
-      `${name}-task-sg`,
-      {
-        vpcId,
-        description: `Tasks of ${name}: from its load balancer and Service Connect peers only`,
-      },
-      { parent: this },
-    );
-    // The ALB is IPv4-only (the VPC has no IPv6 addresses), so there is no ::/0 rule to add.
-    for (const listenPort of listenerPorts(https)) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-alb-in-${listenPort}`,
-        {
-          securityGroupId: albSg.id,
-          description:
-            listenPort === 443
-              ? "HTTPS from the internet"
-              : https
-                ? "HTTP from the internet, redirected to HTTPS"
-                : "HTTP from the internet",
-          ipProtocol: "tcp",
-          fromPort: listenPort,
-          toPort: listenPort,
-          cidrIpv4: "0.0.0.0/0",
-        },
-        { parent: this },
-      );
-    }
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-alb-to-tasks`,
-      {
-        securityGroupId: albSg.id,
-        description: `Requests and health checks to the ${name} tasks on the container port`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        referencedSecurityGroupId: taskSg.id,
-      },
-      { parent: this },
-    );
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-task-from-alb`,
-      {
-        securityGroupId: taskSg.id,
-        description: `Requests from the ${name} load balancer on the container port`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        referencedSecurityGroupId: albSg.id,
-      },
-      { parent: this },
-    );
-    const peers = args.serviceConnectClientSecurityGroupIds;
-    const peerSources: {
-      key: string;
-      source: { referencedSecurityGroupId?: pulumi.Input<string>; cidrIpv4?: pulumi.Input<string> };
-    }[] =
-      peers === undefined
-        ? [{ key: "vpc", source: { cidrIpv4: args.network.cidrBlock } }]
-        : peers.map((id, i) => ({ key: `peer-${i}`, source: { referencedSecurityGroupId: id } }));
-    for (const { key, source } of peerSources) {
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-task-from-${key}`,
-        {
-          securityGroupId: taskSg.id,
-          description: `Service Connect calls to ${name} from other workloads, on the container port`,
-          ipProtocol: "tcp",
-          fromPort: port,
-          toPort: port,
-          ...source,
-        },
-        { parent: this },
-      );
-    }
-    // Out: HTTPS anywhere (AWS APIs, third parties) and TCP/UDP inside the VPC (databases,
-    // caches, Service Connect peers, the VPC's DNS resolver). No all-protocol rule (CKV_AWS_382).
-    const egress: [string, string, string, number, number, pulumi.Input<string>][] = [
-      ["https", "HTTPS to AWS APIs and third-party services", "tcp", 443, 443, "0.0.0.0/0"],
-      [
-        "vpc-tcp",
-        "TCP inside the VPC: databases, caches, other services",
-        "tcp",
-        0,
-        65535,
-        args.network.cidrBlock,
-      ],
-      ["vpc-dns", "DNS to the VPC resolver", "udp", 53, 53, args.network.cidrBlock],
-    ];
-    for (const [key, description, ipProtocol, fromPort, toPort, cidrIpv4] of egress) {
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-task-out-${key}`,
-        { securityGroupId: taskSg.id, description, ipProtocol, fromPort, toPort, cidrIpv4 },
-        { parent: this },
-      );
-    }
-    return { albSg, taskSg };
-  }
-
-  /** An S3 bucket for the ALB's access logs: private, encrypted, expiring, writable by ELB only. */
-  private accessLogBucket(
-    name: string,
-    retentionDays: number,
-    stateful: (o?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions,
-  ) {
-    const bucket = new aws.s3.Bucket(`${name}-alb-logs`, { forceDestroy: false }, stateful());
-    new aws.s3.BucketPublicAccessBlock(
-      `${name}-alb-logs`,
-      {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketOwnershipControls(
-      `${name}-alb-logs`,
-      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-      { parent: this },
-    );
-    // ALB access logs support only SSE-S3 (AES256) on the target bucket, not SSE-KMS.
-    new aws.s3.BucketServerSideEncryptionConfiguration(
-      `${name}-alb-logs`,
-      {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-      },
-      { parent: this },
-    );
-    new aws.s3.BucketLifecycleConfiguration(
-      `${name}-alb-logs`,
-      {
-        bucket: bucket.id,
-        rules: [
-          {
-            id: "expire-access-logs",
-            status: "Enabled",
-            filter: {},
-            expiration: { days: retentionDays },
-          },
-        ],
-      },
-      { parent: this },
-    );
-    const elbAccount = aws.elb.getServiceAccountOutput({}, { parent: this });
-    const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    const policy = new aws.s3.BucketPolicy(
-      `${name}-alb-logs`,
-      {
-        bucket: bucket.id,
-        policy: policyDocument([
-          {
-            Sid: "ElbLogDelivery",
-            Effect: "Allow",
-            Principal: { AWS: elbAccount.arn },
-            Action: "s3:PutObject",
-            Resource: pulumi.interpolate`${bucket.arn}/${name}/AWSLogs/${account}/*`,
-          },
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: { AWS: "*" },
-            Action: "s3:*",
-            Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-        ]),
-      },
-      { parent: this },
-    );
-    return { bucket, policy };
-  }
-
-  /** An ACM certificate for `domain`, validated by DNS in its zone, and the alias to the ALB. */
-  private certificate(
-    name: string,
-    svc: ServiceConfig,
-    alb: aws.lb.LoadBalancer,
-  ): pulumi.Output<string> {
-    const zoneId =
-      svc.hostedZoneId !== undefined
-        ? pulumi.output(svc.hostedZoneId)
-        : aws.route53.getZoneOutput(
-            { name: svc.hostedZoneName, privateZone: false },
-            { parent: this },
-          ).zoneId;
-    const certificate = new aws.acm.Certificate(
-      `${name}-cert`,
-      { domainName: svc.domain, validationMethod: "DNS" },
-      { parent: this },
-    );
-    const option = certificate.domainValidationOptions.apply((options) => options[0]!);
-    const validationRecord = new aws.route53.Record(
-      `${name}-cert-validation`,
-      {
-        zoneId,
-        name: option.resourceRecordName,
-        type: option.resourceRecordType,
-        records: [option.resourceRecordValue],
-        ttl: 300,
-        allowOverwrite: true,
-      },
-      { parent: this },
-    );
-    const validation = new aws.acm.CertificateValidation(
-      `${name}-cert`,
-      { certificateArn: certificate.arn, validationRecordFqdns: [validationRecord.fqdn] },
-      { parent: this },
-    );
-    new aws.route53.Record(
-      `${name}-alias`,
-      {
-        zoneId,
-        name: svc.domain!,
-        type: "A",
-        aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
-      },
-      { parent: this },
-    );
-    return validation.certificateArn;
-  }
-
-  /** HTTPS 443 plus a permanent redirect on 80 with a certificate; plain HTTP on 80 without. */
-  private listeners(
-    name: string,
-    alb: aws.lb.LoadBalancer,
-    targetGroup: aws.lb.TargetGroup,
-    certificateArn: pulumi.Input<string> | undefined,
-  ): aws.lb.Listener[] {
-    const forward = [{ type: "forward", targetGroupArn: targetGroup.arn }];
-    if (certificateArn === undefined) {
-      // Dev only (config refuses it in prod): no certificate, so HTTP forwards to the tasks.
-      return [
-        new aws.lb.Listener(
-          `${name}-http`,
-          { loadBalancerArn: alb.arn, port: 80, protocol: "HTTP", defaultActions: forward },
-          { parent: this },
-        ),
-      ];
-    }
-    const https = new aws.lb.Listener(
-      `${name}-https`,
-      {
-        loadBalancerArn: alb.arn,
-        port: 443,
-        protocol: "HTTPS",
-        sslPolicy: TLS_POLICY,
-        certificateArn,
-        defaultActions: forward,
-      },
-      { parent: this },
-    );
-    // ELB.1, CKV2_AWS_20: port 80 only ever answers a permanent redirect to HTTPS.
-    const redirect = new aws.lb.Listener(
-      `${name}-http`,
-      {
-        loadBalancerArn: alb.arn,
-        port: 80,
-        protocol: "HTTP",
-        defaultActions: [
-          {
-            type: "redirect",
-            redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" },
-          },
-        ],
-      },
-      { parent: this },
-    );
-    return [https, redirect];
   }
 
   /** Target tracking on average CPU and on ALB requests per task, each when configured. */

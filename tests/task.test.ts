@@ -13,6 +13,7 @@ import {
   secretResourceArn,
   taskFamily,
   workloadLogGroupName,
+  writablePathsFor,
 } from "../components/task";
 
 const SSM = "arn:aws:ssm:us-east-1:123456789012:parameter/prod/api/database-url";
@@ -191,6 +192,17 @@ describe("shared task module", () => {
       assert.equal(EXEC_STATEMENTS.length, 1);
       for (const action of EXEC_STATEMENTS[0]!.Action) assert.match(action, /^ssmmessages:/);
     });
+  });
+
+  it("gives the ECS Exec agent writable paths only when exec is on with a read-only root", () => {
+    const readOnly = parse({ writablePaths: ["/tmp", "/var/lib/amazon/ssm"] });
+    assert.deepEqual(writablePathsFor(readOnly, false), ["/tmp", "/var/lib/amazon/ssm"]);
+    assert.deepEqual(writablePathsFor(readOnly, true), [
+      "/tmp",
+      "/var/lib/amazon/ssm",
+      "/var/log/amazon/ssm",
+    ]);
+    assert.deepEqual(writablePathsFor(parse({ readonlyRootFilesystem: false }), true), ["/tmp"]);
   });
 
   it("names the family and log group after the stack and workload", () => {

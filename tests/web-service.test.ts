@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { readStackConfig } from "../scripts/lib/stack-files";
 import { shortHash } from "../scripts/lib/stand-ins";
-import { ecrLifecyclePolicy, listenerPorts, TLS_POLICY } from "../components/web-service";
+import { listenerPorts, TLS_POLICY } from "../components/load-balancer";
+import { ecrLifecyclePolicy } from "../components/web-service";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
@@ -87,7 +88,7 @@ describe("LoadBalancedService", () => {
   let prod: ProgramRun;
   before(async () => {
     dev = await runProgram("dev");
-    prod = await runProgram("prod", { workers: undefined });
+    prod = await runProgram("prod");
   });
   const each = (fn: (view: ServiceView, stack: "dev" | "prod") => void) => {
     for (const [run, stack] of [
@@ -390,6 +391,23 @@ describe("LoadBalancedService", () => {
           container.mountPoints.some((m: { containerPath: string }) => m.containerPath === "/tmp"),
         );
       });
+    });
+
+    it("keeps the root read-only with ECS Exec on, giving the exec agent scratch paths", () => {
+      const api = new ServiceView(dev, "api");
+      assert.equal(api.container.readonlyRootFilesystem, true);
+      const paths = api.container.mountPoints.map(
+        (m: { containerPath: string }) => m.containerPath,
+      );
+      assert.deepEqual(paths, [
+        "/tmp",
+        "/var/cache/nginx",
+        "/run",
+        "/var/lib/amazon/ssm",
+        "/var/log/amazon/ssm",
+      ]);
+      const notifications = new ServiceView(dev, "notifications").container;
+      assert.ok(!JSON.stringify(notifications.mountPoints).includes("amazon/ssm"));
     });
 
     it("runs the public image in dev and <repository>:<imageTag> in prod", () => {
@@ -805,6 +823,17 @@ describe("the program with a bad service config", () => {
     assert.equal(
       error.message,
       'Invalid stack configuration (1 problem):\n  - vitcord-infra:services.Api_V2 = {"image":"public.ecr.aws/nginx/nginx:1.27"}: is not a valid service name: lowercase letters, digits and single hyphens, starting with a letter, at most 20 characters',
+    );
+    assert.equal(declared, 0);
+  });
+
+  it("stops on a worker named like a service (they share log group and family names)", async () => {
+    const { error, declared } = await runInvalid("dev", {
+      workers: { api: { image: nginx, command: ["true"] } },
+    });
+    assert.match(
+      error.message,
+      /vitcord-infra:workers\.api = .*: has the name of a service \(services\.api\); a workload name names its log group, task family and container, so it must be unique/,
     );
     assert.equal(declared, 0);
   });
