@@ -22,7 +22,7 @@ export const STACK_FILES: Record<string, string> = {
       imageTag: v1.0.0
       autoscaling: { min: 1, max: 4, cpuTarget: 60 }
     notifications:
-      imageTag: v1.0.0
+      image: public.ecr.aws/nginx/nginx:1.27
   vitcord-infra:workers:
     jobs:
       repository: api
@@ -144,6 +144,10 @@ export class FakeStack implements AutomationStack {
 
   setConfig = (...args: unknown[]): Promise<void> => {
     this.calls.push({ method: "setConfig", args });
+    return Promise.resolve();
+  };
+  removeConfig = (...args: unknown[]): Promise<void> => {
+    this.calls.push({ method: "removeConfig", args });
     return Promise.resolve();
   };
   preview = ((...args: unknown[]) => this.operate("preview", args)) as AutomationStack["preview"];

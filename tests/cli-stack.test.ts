@@ -198,6 +198,21 @@ describe("infra CLI: stack operations", () => {
       );
     });
 
+    it("release moves a service pinned to an explicit image onto its ECR repository", async () => {
+      const run = await runCli(["release", "notifications", "2f9c1e7", "--stack", "dev"], {
+        env: ENV,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(calls(run.stack).slice(0, 2), [
+        ["removeConfig", "vitcord-infra:services.notifications.image", true],
+        ["setConfig", "vitcord-infra:services.notifications.imageTag", { value: "2f9c1e7" }, true],
+      ]);
+      assert.match(
+        run.stderr,
+        /notifications ran the image "public\.ecr\.aws\/nginx\/nginx:1\.27"; from now on it runs its ECR repository/,
+      );
+    });
+
     it("release to prod needs --yes, and changes nothing without it", async () => {
       const refused = await runCli(["release", "api", "v2", "--stack", "prod"], { env: ENV });
       assert.equal(refused.code, 1);
@@ -275,6 +290,29 @@ describe("infra CLI: stack operations", () => {
       assert.match(
         run.stderr,
         new RegExp(`^note: no Pulumi backend configured .* keeping state in ${url}`),
+      );
+    });
+
+    it("refuses a local backend in CI, where the runner's disk is thrown away", async () => {
+      const run = await runCli(["up", "--stack", "dev"], {
+        env: { CI: "true", PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: No Pulumi backend in CI: set PULUMI_BACKEND_URL (e.g. s3://<state bucket>) so that state outlives the runner.\n",
+      );
+      assert.deepEqual(run.opened, []);
+    });
+
+    it("treats an empty PULUMI_SECRETS_PROVIDER (an unset CI variable) as unset", async () => {
+      const run = await runCli(["preview", "--stack", "dev"], {
+        env: { ...ENV, PULUMI_SECRETS_PROVIDER: "" },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        (run.opened[0]?.[1] as { secretsProvider: string }).secretsProvider,
+        "passphrase",
       );
     });
 

@@ -8,7 +8,7 @@ import { AwsClientFactory, createAwsClients } from "./aws";
 /** The part of an Automation API `Stack` the CLI uses; tests hand in a recording fake. */
 export type AutomationStack = Pick<
   Stack,
-  "name" | "setConfig" | "preview" | "up" | "refresh" | "destroy" | "outputs"
+  "name" | "setConfig" | "removeConfig" | "preview" | "up" | "refresh" | "destroy" | "outputs"
 >;
 
 /** `LocalWorkspace.createOrSelectStack` for a program on disk (the project directory). */

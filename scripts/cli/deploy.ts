@@ -5,7 +5,10 @@ import { CliError, PulumiNotInstalledError } from "./errors";
 import { countChanges, formatChanges, formatDuration, Progress } from "./progress";
 import { openStack } from "./workspace";
 import {
-  checkConfigChange,
+  checkConfigChanges,
+  ConfigChange,
+  configPathKey,
+  configValueAt,
   isProtected,
   loadStack,
   parseCount,
@@ -184,6 +187,14 @@ export async function outputsCommand(ctx: CliContext, opts: StackOptions): Promi
   return 0;
 }
 
+/** Writes config changes to the stack file through the Automation API, by path. */
+async function applyChanges(stack: AutomationStack, changes: readonly ConfigChange[]) {
+  for (const { path, value } of changes) {
+    if (value === undefined) await stack.removeConfig(configPathKey(path), true);
+    else await stack.setConfig(configPathKey(path), { value }, true);
+  }
+}
+
 /** `release <service> <imageTag>`: set the tag in the stack config and deploy it. */
 export async function releaseCommand(
   ctx: CliContext,
@@ -194,10 +205,22 @@ export async function releaseCommand(
   parseImageTag(tag);
   const info = loadStack(opts.stack, ctx.projectDir);
   resolveWorkload(info, service, ["service"]);
-  checkConfigChange(opts.stack, ctx.projectDir, ["services", service, "imageTag"], tag);
+  // A service pinned to an explicit `image` (dev starts on public images) moves to its own ECR
+  // repository: `image` and `imageTag` are exclusive, so the release removes `image`.
+  const pinned = configValueAt(opts.stack, ctx.projectDir, ["services", service, "image"]);
+  const changes: ConfigChange[] = [
+    ...(pinned !== undefined ? [{ path: ["services", service, "image"] as const }] : []),
+    { path: ["services", service, "imageTag"], value: tag },
+  ];
+  checkConfigChanges(opts.stack, ctx.projectDir, changes);
   await confirmProtected(ctx, info, `release ${service} ${tag} to`, opts.yes);
   const stack = await prepare(ctx, info, opts);
-  await stack.setConfig(`vitcord-infra:services.${service}.imageTag`, { value: tag }, true);
+  await applyChanges(stack, changes);
+  if (pinned !== undefined) {
+    ctx.stderr.write(
+      `${service} ran the image ${JSON.stringify(pinned)}; from now on it runs its ECR repository at the released tag.\n`,
+    );
+  }
   ctx.stderr.write(
     `Releasing ${service}:${tag} to ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it). ` +
       "ECS replaces tasks one by one; if the new ones fail their health checks, the deployment " +
@@ -222,11 +245,13 @@ export async function scaleCommand(
   const count = parseCount(countText);
   const info = loadStack(opts.stack, ctx.projectDir);
   const workload = resolveWorkload(info, name);
-  checkConfigChange(opts.stack, ctx.projectDir, [`${workload.kind}s`, name, "desiredCount"], count);
+  const changes: ConfigChange[] = [
+    { path: [`${workload.kind}s`, name, "desiredCount"], value: String(count) },
+  ];
+  checkConfigChanges(opts.stack, ctx.projectDir, changes);
   await confirmProtected(ctx, info, `scale ${name} to ${count} in`, opts.yes);
   const stack = await prepare(ctx, info, opts);
-  const key = `vitcord-infra:${workload.kind}s.${name}.desiredCount`;
-  await stack.setConfig(key, { value: String(count) }, true);
+  await applyChanges(stack, changes);
   ctx.stderr.write(
     `Scaling ${name} to ${count} in ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it).\n`,
   );

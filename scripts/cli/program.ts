@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError } from "commander";
 import type { CliContext } from "./context";
 import {
   outputsCommand,
@@ -18,11 +18,9 @@ type Action = (...args: never[]) => Promise<number>;
 function stackOptions(command: Command): Command {
   return command
     .requiredOption("-s, --stack <name>", "the stack (a Pulumi.<name>.yaml in the project)")
-    .addOption(
-      new Option(
-        "--secrets-provider <url>",
-        "secrets provider for a new stack: passphrase (default) or awskms://<key>",
-      ).env("PULUMI_SECRETS_PROVIDER"),
+    .option(
+      "--secrets-provider <url>",
+      "secrets provider for a new stack: passphrase (default) or awskms://<key>; default $PULUMI_SECRETS_PROVIDER",
     );
 }
 

@@ -70,31 +70,68 @@ export function loadStack(stack: string, projectDir: string): StackInfo {
   };
 }
 
-/**
- * Validates the stack config as it will be after `setConfig(<key>, value, path=true)`, so that a
- * release or scale the program would reject (an explicit `image` next to the new `imageTag`, a
- * count outside the autoscaling range) fails here with the `ConfigError`, before anything changes.
- */
-export function checkConfigChange(
+/** One config change by path (`setConfig`/`removeConfig` with path=true); no value removes it. */
+export interface ConfigChange {
+  readonly path: readonly [string, string, ...string[]];
+  readonly value?: string;
+}
+
+/** `vitcord-infra:services.api.imageTag` for `["services", "api", "imageTag"]`. */
+export function configPathKey(path: readonly string[]): string {
+  return `${CONFIG_NAMESPACE}:${path.join(".")}`;
+}
+
+/** The value at a path of the stack file's config (e.g. a service's `image`), if set. */
+export function configValueAt(
   stack: string,
   projectDir: string,
   path: readonly [string, ...string[]],
-  value: string | number,
+): unknown {
+  const [top, ...rest] = path;
+  const raw = readStackConfig(stack, projectDir)[`${CONFIG_NAMESPACE}:${top}`];
+  let node: unknown = raw !== undefined ? JSON.parse(raw) : undefined;
+  for (const segment of rest) {
+    node =
+      node !== null && typeof node === "object"
+        ? (node as Record<string, unknown>)[segment]
+        : undefined;
+  }
+  return node;
+}
+
+/**
+ * Validates the stack config as it will be after these changes, so that a release or scale the
+ * program would reject (a count outside the autoscaling range, say) fails here with the
+ * `ConfigError`, before anything changes. Values are compared as Pulumi's `--path` writes them.
+ */
+export function checkConfigChanges(
+  stack: string,
+  projectDir: string,
+  changes: readonly ConfigChange[],
 ): void {
   const raw = readStackConfig(stack, projectDir);
-  const [top, ...rest] = path;
-  const key = `${CONFIG_NAMESPACE}:${top}`;
-  const root = (raw[key] !== undefined ? JSON.parse(raw[key]) : {}) as Record<string, unknown>;
-  let node = root;
-  for (const segment of rest.slice(0, -1)) {
-    const next = node[segment];
-    node = (node[segment] = next !== null && typeof next === "object" ? next : {}) as Record<
+  const updated = { ...raw };
+  for (const { path, value } of changes) {
+    const [top, ...rest] = path;
+    const key = `${CONFIG_NAMESPACE}:${top}`;
+    const root = (updated[key] !== undefined ? JSON.parse(updated[key]) : {}) as Record<
       string,
       unknown
     >;
+    let node = root;
+    for (const segment of rest.slice(0, -1)) {
+      const next = node[segment];
+      node = (node[segment] = next !== null && typeof next === "object" ? next : {}) as Record<
+        string,
+        unknown
+      >;
+    }
+    const leaf = rest[rest.length - 1] as string;
+    if (value === undefined) delete node[leaf];
+    else node[leaf] = /^\d+$/.test(value) ? Number(value) : value;
+    updated[key] = JSON.stringify(root);
   }
-  node[rest[rest.length - 1] ?? top] = value;
-  parseStackConfig(stack, { ...raw, [key]: JSON.stringify(root) });
+  parseStackConfig(stack, updated);
 }
 
 export function isProtected(info: StackInfo): boolean {

@@ -59,7 +59,9 @@ export function resolveSecretsProvider(
   info: StackInfo,
   backend: Backend,
 ): string | undefined {
-  const chosen = flag ?? env.PULUMI_SECRETS_PROVIDER ?? info.secretsProvider;
+  // An empty variable (an unset CI variable expands to "") counts as unset.
+  const fromEnv = env.PULUMI_SECRETS_PROVIDER === "" ? undefined : env.PULUMI_SECRETS_PROVIDER;
+  const chosen = flag ?? fromEnv ?? info.secretsProvider;
   const provider = chosen ?? (isPulumiCloud(backend.url) ? undefined : "passphrase");
   if (provider !== undefined && !/^(passphrase|default|[a-z]+:\/\/.+)$/.test(provider)) {
     throw new CliError(
@@ -95,6 +97,12 @@ export async function openStack(
 
   const backend = resolveBackend(ctx.env, ctx.homeDir, ctx.projectDir);
   const secretsProvider = resolveSecretsProvider(options.secretsProvider, ctx.env, info, backend);
+  if (backend.source === "local" && ctx.env.CI !== undefined && ctx.env.CI !== "") {
+    // A runner's disk is thrown away after the job: state kept there would be lost.
+    throw new CliError(
+      "No Pulumi backend in CI: set PULUMI_BACKEND_URL (e.g. s3://<state bucket>) so that state outlives the runner.",
+    );
+  }
   if (backend.source === "local") {
     fs.mkdirSync(path.join(ctx.projectDir, LOCAL_STATE_DIR), { recursive: true });
     ctx.stderr.write(
