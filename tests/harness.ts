@@ -4,6 +4,7 @@
  * same resources, and adds the look-ups assertions need.
  */
 import { RecordedResource, resolve, synthesize, Synthesis } from "../scripts/lib/synth";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { readStackConfig } from "../scripts/lib/stack-files";
 
 export { resolve as promiseOf, RecordedResource };
@@ -78,4 +79,54 @@ export async function runInvalid(
   throw new Error(
     `expected the config to be rejected, but ${records.length} resources were declared`,
   );
+}
+
+/** The resource options the engine received for a resource (the records carry only inputs). */
+export interface RecordedOptions {
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly ignoreChanges: readonly string[];
+}
+
+type OptionsRequest = {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getIgnorechangesList(): string[];
+};
+
+/**
+ * `runProgram`, plus each resource's `protect`, `retainOnDelete` and `ignoreChanges` by URN: the
+ * mock monitor's registerResource is wrapped for the run to read them off the requests.
+ */
+export async function runProgramWithOptions(
+  stack: string,
+  changes?: Record<string, unknown>,
+): Promise<{ run: ProgramRun; options: Map<string, RecordedOptions> }> {
+  const seen = new Map<string, RecordedOptions>();
+  const prototype = MockMonitor.prototype as unknown as {
+    registerResource: (request: OptionsRequest, callback: unknown) => Promise<void>;
+  };
+  const original = prototype.registerResource;
+  prototype.registerResource = function (this: MockMonitor, request, callback) {
+    seen.set(`${request.getType()}::${request.getName()}::${request.getParent()}`, {
+      protect: request.getProtect() === true,
+      retainOnDelete: request.getRetainondelete() === true,
+      ignoreChanges: request.getIgnorechangesList(),
+    });
+    return original.call(this, request, callback);
+  };
+  try {
+    const run = await runProgram(stack, changes);
+    const options = new Map<string, RecordedOptions>();
+    for (const r of run.resources) {
+      const found = seen.get(`${r.type}::${r.name}::${r.parentUrn ?? ""}`);
+      if (found) options.set(r.urn, found);
+    }
+    return { run, options };
+  } finally {
+    prototype.registerResource = original;
+  }
 }

@@ -3,7 +3,13 @@ import { readStackConfig } from "../scripts/lib/stack-files";
 import { shortHash } from "../scripts/lib/stand-ins";
 import { listenerPorts, TLS_POLICY } from "../components/load-balancer";
 import { ecrLifecyclePolicy } from "../components/web-service";
-import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
+import {
+  ProgramRun,
+  RecordedResource,
+  runInvalid,
+  runProgram,
+  runProgramWithOptions,
+} from "./harness";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
@@ -710,6 +716,34 @@ describe("LoadBalancedService", () => {
     assert.equal(web.one(ALB).name, "web-alb");
     assert.equal((web.one(TARGET_GROUP).inputs.healthCheck as { path: string }).path, "/health");
     assert.ok("web" in (run.outputs.services as object));
+  });
+});
+
+describe("LoadBalancedService resource options", () => {
+  const stateful = [ALB, REPOSITORY, "aws:s3/bucket:Bucket"];
+
+  it("protects and retains the ALB, log bucket and repository in prod only (checklist #24)", async () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const { run, options } = await runProgramWithOptions(stack);
+      const view = new ServiceView(run, "api");
+      const found = stateful.flatMap((type) => view.all(type));
+      assert.equal(found.length, stack === "prod" ? 3 : 2);
+      for (const resource of found) {
+        const expected = stack === "prod";
+        assert.equal(options.get(resource.urn)?.protect, expected, `${stack} ${resource.name}`);
+        assert.equal(options.get(resource.urn)?.retainOnDelete, expected, resource.name);
+      }
+      // Everything else stays replaceable, e.g. the target group and the ECS service.
+      assert.equal(options.get(view.one(TARGET_GROUP).urn)?.protect, false);
+    }
+  });
+
+  it("leaves the desired count to autoscaling where it is on, and nowhere else", async () => {
+    const prod = await runProgramWithOptions("prod");
+    const dev = await runProgramWithOptions("dev");
+    const service = (run: ProgramRun) => new ServiceView(run, "api").one(ECS_SERVICE).urn;
+    assert.deepEqual(prod.options.get(service(prod.run))?.ignoreChanges, ["desiredCount"]);
+    assert.deepEqual(dev.options.get(service(dev.run))?.ignoreChanges, []);
   });
 });
 
