@@ -131,6 +131,29 @@ describe("plan: cost model", () => {
     );
   });
 
+  it("finds each group's own launch template when there are several", () => {
+    const template = (name: string, instanceType: string) =>
+      resource("aws:ec2/launchTemplate:LaunchTemplate", name, { instanceType });
+    const group = (name: string, id: string) =>
+      resource("aws:autoscaling/group:Group", name, {
+        desiredCapacity: 1,
+        launchTemplate: { id, version: "$Latest" },
+      });
+    const lines = estimateCost(
+      [
+        template("small", "t3.small"),
+        template("large", "t3.large"),
+        group("a", "large-id"),
+        group("b", "small-id"),
+      ],
+      { region: "us-east-1", assumptions: ASSUMPTIONS },
+    ).lines;
+    assert.deepEqual(
+      lines.map((l) => l.item),
+      ["EC2 t3.large on-demand × 1", "EC2 t3.small on-demand × 1"],
+    );
+  });
+
   it("prices gp3 root volumes per instance, with IOPS and throughput above the baseline", () => {
     assert.equal(line(cost, "EBS gp3 30 GiB × 4 instances").monthly, 9.6); // 120 GB × $0.08
     const iops = line(cost, "EBS gp3 30 GiB × 4 instances, IOPS");

@@ -3,6 +3,7 @@
  * Heroku comparison share. Everything here is pure: it works on a `RecordedResource[]` from the
  * synthesis engine or on a hand-built list in a test.
  */
+import { resourceState } from "../stand-ins";
 import { RecordedResource } from "../synth";
 
 export type { RecordedResource };
@@ -59,11 +60,22 @@ export function shortType(type: string): string {
   return `${pkg}.${module}.${kind}`;
 }
 
+/** The id the stand-in engine gave a resource (records keep its state, not its id). */
+function standInId(resource: RecordedResource): string | undefined {
+  try {
+    const region = str(resource.inputs.region) ?? "us-east-1";
+    return resourceState(resource.type, resource.name, resource.inputs, { region }).id;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Every id, ARN and name under which another resource can refer to this one. */
 function handles(resource: RecordedResource): string[] {
   const { state, inputs } = resource;
   return [
     `${resource.name}-id`, // the stand-in engine's id for most types
+    standInId(resource),
     str(state.id),
     str(state.arn),
     str(state.name),
