@@ -205,6 +205,22 @@ describe("FargateWorker", () => {
     );
   });
 
+  it("protects and retains both queues in prod only (statefulResourceOptions)", () => {
+    for (const [run, stateful] of [
+      [dev, false],
+      [prod, true],
+    ] as const) {
+      const queues = children(run, QUEUE);
+      assert.equal(queues.length, 2);
+      for (const queue of queues) {
+        assert.equal(queue.protect, stateful, `${queue.name} protect`);
+        assert.equal(queue.retainOnDelete, stateful, `${queue.name} retainOnDelete`);
+      }
+      // Only the data is protected: the service and its task definition are replaceable.
+      assert.equal(only(run, SERVICE).protect, false);
+    }
+  });
+
   it("gives the container its queue's URL", () => {
     const queue = children(dev, QUEUE).find((q) => q.name === "jobs-queue")!;
     const [container] = JSON.parse(only(dev, TASK_DEF).inputs.containerDefinitions as string) as {

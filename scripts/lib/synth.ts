@@ -16,6 +16,9 @@ export interface RecordedResource {
   readonly parent?: { readonly type: string; readonly name: string };
   readonly custom: boolean;
   readonly inputs: Record<string, unknown>;
+  /** The `protect` and `retainOnDelete` resource options (statefulResourceOptions in prod). */
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
   /** The outputs the stand-in engine answered with. */
   readonly state: Record<string, unknown>;
 }
@@ -52,7 +55,13 @@ export function resolve<T>(value: pulumi.Input<T>): Promise<T> {
   return new Promise((done) => pulumi.output(value).apply((v) => done(v as T)));
 }
 
-type RegisterRequest = { getParent(): string; getType(): string; getName(): string };
+type RegisterRequest = {
+  getParent(): string;
+  getType(): string;
+  getName(): string;
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+};
 type Callback = (err: unknown, response: unknown) => void;
 
 /**
@@ -65,12 +74,14 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   const region = config["aws:region"] ?? "us-east-1";
   const records: RecordedResource[] = options.records ?? [];
   const pendingParents = new Map<string, string[]>();
+  const pendingOptions = new Map<string, { protect: boolean; retainOnDelete: boolean }[]>();
 
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
         const key = `${args.type}::${args.name}`;
         const parentUrn = pendingParents.get(key)?.shift() || undefined;
+        const declared = pendingOptions.get(key)?.shift();
         const { id, state } = resourceState(
           args.type,
           args.name,
@@ -89,6 +100,8 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
           parent: parentUrn === undefined ? undefined : parseUrn(parentUrn),
           custom: args.custom ?? false,
           inputs: args.inputs as Record<string, unknown>,
+          protect: declared?.protect ?? false,
+          retainOnDelete: declared?.retainOnDelete ?? false,
           state,
         });
         return { id, state };
@@ -109,6 +122,11 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   monitor.registerResource = (request: RegisterRequest, callback: Callback) => {
     const key = `${request.getType()}::${request.getName()}`;
     pendingParents.set(key, [...(pendingParents.get(key) ?? []), request.getParent()]);
+    const declared = {
+      protect: request.getProtect() ?? false,
+      retainOnDelete: request.getRetainondelete() ?? false,
+    };
+    pendingOptions.set(key, [...(pendingOptions.get(key) ?? []), declared]);
     return register(request, callback);
   };
 
