@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { diagramMarkdown } from "./lib/plan/diagram";
 import { planJson, planStack, renderPlan } from "./lib/plan";
+import { rulesExitCode } from "./lib/rules";
 import { listStacks, readStackConfig } from "./lib/stack-files";
 
 export interface PlanIo {
@@ -85,7 +86,18 @@ export async function runPlan(argv: readonly string[], io: PlanIo = processIo): 
       // Keep stdout pure JSON when --json is given.
       (options.json ? io.stderr : io.stdout)(`Diagram written to ${options.diagram}\n`);
     }
-    return 0;
+    // A mandatory security or reliability rule violated: the plan fails (scripts/lib/rules).
+    if (plan.rules.mandatoryViolations > 0) {
+      const ids = [
+        ...new Set(
+          plan.rules.violations.filter((v) => v.enforcement === "mandatory").map((v) => v.ruleId),
+        ),
+      ];
+      io.stderr(
+        `${plan.rules.mandatoryViolations} mandatory rule violation(s): ${ids.join(", ")}\n`,
+      );
+    }
+    return rulesExitCode(plan.rules);
   } catch (error) {
     if (isUserError(error)) {
       io.stderr(`${error.message}\n`);

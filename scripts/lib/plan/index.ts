@@ -12,6 +12,14 @@ import { estimateHeroku, HerokuEstimate } from "./heroku";
 import { buildInventory, Inventory, renderInventory } from "./inventory";
 import { PriceTable } from "./price-table";
 import { byTypeAndName, shortType } from "./resources";
+import {
+  evaluateRules,
+  fromRecords,
+  renderRulesReport,
+  ruleEnvironment,
+  RulesReport,
+  rulesReport,
+} from "../rules";
 
 export interface PlanResource {
   readonly type: string;
@@ -31,6 +39,8 @@ export interface PlanDocument {
   readonly cost: CostEstimate;
   readonly heroku: HerokuEstimate;
   readonly assumptions: Assumptions & { readonly statements: string[] };
+  /** The security and reliability rules over these resources (scripts/lib/rules). */
+  readonly rules: RulesReport;
 }
 
 export interface PlanInput {
@@ -62,6 +72,7 @@ export function buildPlan(input: PlanInput): PlanDocument {
     cost: estimateCost(resources, { region: input.region, assumptions, prices: input.prices }),
     heroku: estimateHeroku(resources),
     assumptions: { ...assumptions, statements: describeAssumptions(assumptions) },
+    rules: rulesReport(evaluateRules(fromRecords(resources), ruleEnvironment(input.environment))),
   };
 }
 
@@ -158,6 +169,7 @@ export const PLAN_SECTIONS: PlanSection[] = [
   { title: "cost", render: renderCost },
   { title: "heroku", render: renderHeroku },
   { title: "assumptions", render: renderAssumptions },
+  { title: "rules", render: (p) => renderRulesReport(p.rules) },
 ];
 
 export function renderPlan(plan: PlanDocument, sections = PLAN_SECTIONS): string {

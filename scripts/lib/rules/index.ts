@@ -209,6 +209,11 @@ export function formatEvaluation(evaluation: Evaluation): string {
   return renderRulesReport(rulesReport(evaluation)).join("\n");
 }
 
+/** A plan or check fails (exit 1) on a mandatory violation; advisory findings never fail it. */
+export function rulesExitCode(report: Pick<RulesReport, "mandatoryViolations">): 0 | 1 {
+  return report.mandatoryViolations > 0 ? 1 : 0;
+}
+
 /** The environment whose rules apply: dev or prod, and prod (the strictest) for anything else. */
 export function ruleEnvironment(environment: string): RuleEnvironment {
   return environment === "dev" ? "dev" : "prod";
