@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { parseStackConfig } from "../components/config";
 import { readStackConfig } from "../scripts/lib/stack-files";
 import { shortHash } from "../scripts/lib/stand-ins";
 import { listenerPorts, TLS_POLICY } from "../components/load-balancer";
@@ -870,5 +871,69 @@ describe("the program with a bad service config", () => {
       /vitcord-infra:workers\.api = .*: has the name of a service \(services\.api\); a workload name names its log group, task family and container, so it must be unique/,
     );
     assert.equal(declared, 0);
+  });
+});
+
+describe("services config", () => {
+  const raw = (environment: string, services: unknown): Record<string, string> => ({
+    "aws:region": "us-east-1",
+    "vitcord-infra:environment": environment,
+    "vitcord-infra:services": JSON.stringify(services),
+  });
+  const certificateArn = "arn:aws:acm:us-east-1:123456789012:certificate/abcd-1234";
+
+  it("fills the environment's defaults: fast drains and 50/200 in dev, 100/200 in prod", () => {
+    const dev = parseStackConfig("dev", raw("dev", { api: { image: "nginx:1.27" } })).services.api!;
+    assert.deepEqual(
+      [dev.cpu, dev.memory, dev.desiredCount, dev.deregistrationDelaySeconds],
+      [256, 512, 1, 5],
+    );
+    assert.deepEqual([dev.minHealthyPercent, dev.maxHealthyPercent], [50, 200]);
+    assert.deepEqual([dev.port, dev.healthCheckPath, dev.execEnabled], [80, "/", false]);
+    const prod = parseStackConfig("prod", raw("prod", { api: { imageTag: "1", certificateArn } }))
+      .services.api!;
+    assert.deepEqual(
+      [prod.cpu, prod.memory, prod.desiredCount, prod.deregistrationDelaySeconds],
+      [512, 1024, 2, 30],
+    );
+    assert.deepEqual([prod.minHealthyPercent, prod.maxHealthyPercent], [100, 200]);
+  });
+
+  it("reads the values the CLI writes as text (`--path` config): counts and numeric tags", () => {
+    const api = parseStackConfig(
+      "dev",
+      raw("dev", { api: { imageTag: 20261126, desiredCount: "3" } }),
+    ).services.api!;
+    assert.equal(api.imageTag, "20261126");
+    assert.equal(api.desiredCount, 3);
+  });
+
+  it("keeps an unset desired count inside the autoscaling range", () => {
+    const api = parseStackConfig(
+      "dev",
+      raw("dev", { api: { image: "nginx:1.27", autoscaling: { min: 3, max: 6, cpuTarget: 50 } } }),
+    ).services.api!;
+    assert.equal(api.desiredCount, 3);
+  });
+
+  it("rejects autoscaling with no target, and a domain without its zone", () => {
+    assert.throws(
+      () =>
+        parseStackConfig(
+          "dev",
+          raw("dev", {
+            api: { image: "nginx:1.27", autoscaling: { min: 1, max: 2 }, domain: "a.example.com" },
+          }),
+        ),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          "Invalid stack configuration (2 problems):\n" +
+            '  - vitcord-infra:services.api.autoscaling = {"min":1,"max":2}: set cpuTarget, requestsPerTarget or both\n' +
+            "  - vitcord-infra:services.api.hostedZoneId is missing: with domain, set exactly one of hostedZoneId or hostedZoneName (the Route 53 zone that holds it)",
+        );
+        return true;
+      },
+    );
   });
 });
