@@ -113,6 +113,17 @@ describe("plan: the CLI", function () {
     assert.equal(natHours(prod), 3 * 730);
   });
 
+  it("groups prod into the network, the cluster, each web service and each worker", () => {
+    const kinds = prod.inventory.components.map((c) => c.kind);
+    for (const kind of ["network", "cluster", "service", "worker"] as const) {
+      assert.ok(kinds.includes(kind), `prod has a ${kind} component`);
+    }
+    const services = prod.inventory.components.filter((c) => c.kind === "service");
+    for (const service of services) {
+      assert.match(service.summary, new RegExp(`^${service.component}: ALB \\+ HTTPS, `));
+    }
+  });
+
   it("accounts for every resource type dev and prod declare: priced, free or unpriced", () => {
     for (const doc of [dev, prod]) {
       const unpriced = new Set(doc.cost.unpriced.map((u) => u.type));

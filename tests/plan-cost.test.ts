@@ -171,6 +171,8 @@ describe("plan: cost model", () => {
     assert.equal(spot.quantity, 3 * 730);
     assert.equal(spot.monthly, 21.27); // 3 × 730 × $0.03238 × 0.3
     assert.equal(line(cost, "Fargate Spot 3 × 1 vCPU / 2 GB ARM64, memory").monthly, 4.68);
+    assert.match(spot.source, /70% Spot discount assumed; Fargate Spot on ARM64 unconfirmed/);
+    assert.doesNotMatch(vcpu.source, /Spot/);
     assert.equal(spot.component, "jobs");
   });
 

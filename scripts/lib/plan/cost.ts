@@ -150,6 +150,7 @@ function charge(
   quantity: number,
   key: string,
   discount = 0,
+  note = "",
 ): void {
   if (quantity <= 0) return;
   const price = ctx.prices.get(ctx.region, key);
@@ -167,7 +168,8 @@ function charge(
     monthly: roundCents(quantity * unitPrice),
     source:
       describeSource(price) +
-      (discount > 0 ? `; ${Math.round(discount * 100)}% Spot discount assumed` : ""),
+      (discount > 0 ? `; ${Math.round(discount * 100)}% Spot discount assumed` : "") +
+      (note ? `; ${note}` : ""),
   });
 }
 
@@ -283,6 +285,10 @@ function priceService(service: RecordedResource, ctx: Context): void {
     [split.spot, "Fargate Spot", ctx.assumptions.fargateSpotDiscount],
   ] as const) {
     const what = `${label} ${tasks} × ${shape}`;
+    // aws-prices.md: one AWS guide says Fargate Spot has no ARM64, the newer API reference says it
+    // has (platform 1.4.0+); the plan says so rather than pick a side.
+    const note =
+      discount > 0 && size.arm ? "Fargate Spot on ARM64 unconfirmed (sources conflict)" : "";
     charge(
       ctx,
       service,
@@ -290,6 +296,7 @@ function priceService(service: RecordedResource, ctx: Context): void {
       tasks * size.vcpu * hours,
       `fargate.${arch}.vcpuHour`,
       discount,
+      note,
     );
     charge(
       ctx,
@@ -298,6 +305,7 @@ function priceService(service: RecordedResource, ctx: Context): void {
       ((tasks * size.memoryMiB) / 1024) * hours,
       `fargate.${arch}.gbHour`,
       discount,
+      note,
     );
     charge(
       ctx,
