@@ -81,51 +81,39 @@ export async function runInvalid(
   );
 }
 
-/** The resource options the engine received for a resource (the records carry only inputs). */
-export interface RecordedOptions {
-  readonly protect: boolean;
-  readonly retainOnDelete: boolean;
-  readonly ignoreChanges: readonly string[];
-}
-
-type OptionsRequest = {
+type IgnoreChangesRequest = {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getProtect(): boolean | undefined;
-  getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
 };
 
 /**
- * `runProgram`, plus each resource's `protect`, `retainOnDelete` and `ignoreChanges` by URN: the
- * mock monitor's registerResource is wrapped for the run to read them off the requests.
+ * `runProgram`, plus each resource's `ignoreChanges` option by URN (the records carry `protect`
+ * and `retainOnDelete` but not this): the mock monitor's registerResource is wrapped for the run.
  */
-export async function runProgramWithOptions(
+export async function runProgramWithIgnoreChanges(
   stack: string,
   changes?: Record<string, unknown>,
-): Promise<{ run: ProgramRun; options: Map<string, RecordedOptions> }> {
-  const seen = new Map<string, RecordedOptions>();
+): Promise<{ run: ProgramRun; ignoreChanges: Map<string, readonly string[]> }> {
+  const seen = new Map<string, readonly string[]>();
   const prototype = MockMonitor.prototype as unknown as {
-    registerResource: (request: OptionsRequest, callback: unknown) => Promise<void>;
+    registerResource: (request: IgnoreChangesRequest, callback: unknown) => Promise<void>;
   };
   const original = prototype.registerResource;
   prototype.registerResource = function (this: MockMonitor, request, callback) {
-    seen.set(`${request.getType()}::${request.getName()}::${request.getParent()}`, {
-      protect: request.getProtect() === true,
-      retainOnDelete: request.getRetainondelete() === true,
-      ignoreChanges: request.getIgnorechangesList(),
-    });
+    const key = `${request.getType()}::${request.getName()}::${request.getParent()}`;
+    seen.set(key, request.getIgnorechangesList());
     return original.call(this, request, callback);
   };
   try {
     const run = await runProgram(stack, changes);
-    const options = new Map<string, RecordedOptions>();
+    const ignoreChanges = new Map<string, readonly string[]>();
     for (const r of run.resources) {
       const found = seen.get(`${r.type}::${r.name}::${r.parentUrn ?? ""}`);
-      if (found) options.set(r.urn, found);
+      if (found) ignoreChanges.set(r.urn, found);
     }
-    return { run, options };
+    return { run, ignoreChanges };
   } finally {
     prototype.registerResource = original;
   }

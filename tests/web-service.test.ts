@@ -9,7 +9,7 @@ import {
   RecordedResource,
   runInvalid,
   runProgram,
-  runProgramWithOptions,
+  runProgramWithIgnoreChanges,
 } from "./harness";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
@@ -725,26 +725,24 @@ describe("LoadBalancedService resource options", () => {
 
   it("protects and retains the ALB, log bucket and repository in prod only (checklist #24)", async () => {
     for (const stack of ["dev", "prod"] as const) {
-      const { run, options } = await runProgramWithOptions(stack);
-      const view = new ServiceView(run, "api");
+      const view = new ServiceView(await runProgram(stack), "api");
       const found = stateful.flatMap((type) => view.all(type));
       assert.equal(found.length, stack === "prod" ? 3 : 2);
       for (const resource of found) {
-        const expected = stack === "prod";
-        assert.equal(options.get(resource.urn)?.protect, expected, `${stack} ${resource.name}`);
-        assert.equal(options.get(resource.urn)?.retainOnDelete, expected, resource.name);
+        assert.equal(resource.protect, stack === "prod", `${stack} ${resource.name}`);
+        assert.equal(resource.retainOnDelete, stack === "prod", `${stack} ${resource.name}`);
       }
-      // Everything else stays replaceable, e.g. the target group and the ECS service.
-      assert.equal(options.get(view.one(TARGET_GROUP).urn)?.protect, false);
+      // Everything else stays replaceable, e.g. the target group.
+      assert.equal(view.one(TARGET_GROUP).protect, false);
     }
   });
 
   it("leaves the desired count to autoscaling where it is on, and nowhere else", async () => {
-    const prod = await runProgramWithOptions("prod");
-    const dev = await runProgramWithOptions("dev");
+    const prod = await runProgramWithIgnoreChanges("prod");
+    const dev = await runProgramWithIgnoreChanges("dev");
     const service = (run: ProgramRun) => new ServiceView(run, "api").one(ECS_SERVICE).urn;
-    assert.deepEqual(prod.options.get(service(prod.run))?.ignoreChanges, ["desiredCount"]);
-    assert.deepEqual(dev.options.get(service(dev.run))?.ignoreChanges, []);
+    assert.deepEqual(prod.ignoreChanges.get(service(prod.run)), ["desiredCount"]);
+    assert.deepEqual(dev.ignoreChanges.get(service(dev.run)), []);
   });
 });
 
