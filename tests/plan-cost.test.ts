@@ -188,12 +188,21 @@ describe("plan: cost model", () => {
       cost.lines.filter((l) => l.component === "api" && l.item.includes("Fargate")).length,
       0,
     );
+    assert.deepEqual(
+      cost.free.find((f) => f.type === "aws:ecs/service:Service"),
+      {
+        type: "aws:ecs/service:Service",
+        count: 1,
+        reason: "EC2 tasks run on the cluster's instances, priced there",
+      },
+    );
   });
 
   it("prices interface endpoints per AZ-hour plus data, and gateway endpoints as free", () => {
     assert.equal(line(cost, "dkr interface endpoint × 2 AZs").monthly, 14.6); // 2 × 730 × $0.01
     assert.equal(line(cost, "dkr interface endpoint data").monthly, 0.1);
     assert.ok(!cost.lines.some((l) => l.item.includes("s3")));
+    assert.equal(cost.free.find((f) => f.type === "aws:ec2/vpcEndpoint:VpcEndpoint")?.count, 1);
   });
 
   it("prices log ingestion from the assumption and storage over the retention", () => {

@@ -173,7 +173,8 @@ function charge(
   });
 }
 
-type Pricer = (resource: RecordedResource, ctx: Context) => void;
+/** Adds the resource's lines (or unpriced items); returns a reason when it has no charge of its own. */
+type Pricer = (resource: RecordedResource, ctx: Context) => string | void;
 
 function priceVpc(vpc: RecordedResource, ctx: Context): void {
   const { count, strategy } = natGatewayCount(vpc);
@@ -264,11 +265,11 @@ function priceAutoscalingGroup(group: RecordedResource, ctx: Context): void {
   }
 }
 
-function priceService(service: RecordedResource, ctx: Context): void {
+function priceService(service: RecordedResource, ctx: Context): string | void {
   const taskDefinition = serviceTaskDefinition(ctx.resources, service);
   const size = taskDefinition ? taskSize(taskDefinition) : undefined;
   const split = splitTasks(service, size);
-  if (split.launch === "EC2") return; // its tasks run on the cluster's instances, priced there
+  if (split.launch === "EC2") return "EC2 tasks run on the cluster's instances, priced there";
   if (size === undefined) {
     unpriced(ctx, service, "Fargate tasks: the task definition's cpu/memory are unknown");
     return;
@@ -318,9 +319,9 @@ function priceService(service: RecordedResource, ctx: Context): void {
   }
 }
 
-function priceEndpoint(endpoint: RecordedResource, ctx: Context): void {
+function priceEndpoint(endpoint: RecordedResource, ctx: Context): string | void {
   const kind = str(endpoint.inputs.vpcEndpointType) ?? "Gateway";
-  if (kind === "Gateway") return; // S3 and DynamoDB gateway endpoints are free
+  if (kind === "Gateway") return "S3 and DynamoDB gateway endpoints have no charge";
   if (kind !== "Interface") {
     unpriced(ctx, endpoint, `${kind} endpoints are not in the price table`);
     return;
@@ -426,17 +427,16 @@ export function estimateCost(
   );
   for (const resource of ordered) {
     const pricer = PRICERS[resource.type];
-    if (pricer !== undefined) {
-      pricer(resource, ctx);
-    } else if (FREE_TYPES[resource.type] !== undefined) {
+    const freeReason = pricer !== undefined ? pricer(resource, ctx) : FREE_TYPES[resource.type];
+    if (typeof freeReason === "string") {
       const seen = free.get(resource.type);
       free.set(resource.type, {
         type: resource.type,
         count: (seen?.count ?? 0) + 1,
-        reason: FREE_TYPES[resource.type]!,
+        reason: freeReason,
       });
-    } else if (resource.custom || resource.type.startsWith("awsx:")) {
-      // Our own components (vitcord:*) group resources; they cost nothing themselves.
+    } else if (pricer === undefined && (resource.custom || resource.type.startsWith("awsx:"))) {
+      // Not priced, not free: listed. (Our own vitcord:* components only group resources.)
       unpriced(
         ctx,
         resource,
