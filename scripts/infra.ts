@@ -3,6 +3,15 @@ import { processContext } from "./cli/context";
 import { main } from "./cli/program";
 import { PROJECT_DIR } from "./lib/stack-files";
 
+// The AWS SDK warns on every run that its 2027 releases need Node 22; this project supports Node 20
+// (package.json engines), so that one warning is noise here. Every other warning still prints.
+const printWarning = process.listeners("warning");
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (!`${warning.name}: ${warning.message}`.includes("NodeVersionSupportWarning"))
+    printWarning.forEach((print) => print(warning));
+});
+
 const abort = new AbortController();
 // First Ctrl-C: stop waiting (logs --follow, run) cleanly; a second one exits at once.
 process.once("SIGINT", () => {
