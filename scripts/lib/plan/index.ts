@@ -111,8 +111,11 @@ function quantity(value: number): string {
 
 function renderCost(plan: PlanDocument): string[] {
   const { cost } = plan;
+  // The total never hides what it leaves out.
+  const unpriced = cost.unpriced.length;
+  const more = unpriced > 0 ? ` + ${unpriced} unpriced item${unpriced === 1 ? "" : "s"}` : "";
   const lines = [
-    `Monthly cost estimate (${cost.currency}, ${plan.region}, list prices): ${usd(cost.total)}`,
+    `Monthly cost estimate (${cost.currency}, ${plan.region}, list prices): ${usd(cost.total)}${more}`,
   ];
   const width = Math.max(30, ...cost.lines.map((l) => l.item.length)) + 2;
   for (const { component, monthly } of cost.byComponent) {
