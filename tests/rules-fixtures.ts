@@ -841,6 +841,162 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
       },
     ],
   },
+  "VIT-ECS-14": {
+    environment: "prod",
+    good: [
+      [service({ deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 200 })],
+      [service({})],
+      [service({ deploymentMinimumHealthyPercent: 0, deploymentController: { type: "EXTERNAL" } })],
+    ],
+    bad: [
+      {
+        resources: [service({ deploymentMinimumHealthyPercent: 50 })],
+        message: "deploymentMinimumHealthyPercent is 50; prod needs at least 100",
+      },
+      {
+        resources: [
+          service({ deploymentMinimumHealthyPercent: 100, deploymentMaximumPercent: 100 }),
+        ],
+        message: "deploymentMaximumPercent 100 leaves no room for new tasks above 100%",
+      },
+    ],
+  },
+  "VIT-ECS-15": {
+    good: [
+      [
+        service({
+          loadBalancers: [{ targetGroupArn: "tg", containerName: "api", containerPort: 3000 }],
+          healthCheckGracePeriodSeconds: 60,
+        }),
+      ],
+      [service({})],
+    ],
+    bad: [
+      {
+        resources: [
+          service({
+            loadBalancers: [{ targetGroupArn: "tg", containerName: "api", containerPort: 3000 }],
+          }),
+        ],
+        message: "healthCheckGracePeriodSeconds is not set",
+      },
+    ],
+  },
+  "VIT-ECS-16": {
+    good: [
+      [
+        service({
+          orderedPlacementStrategies: [
+            { type: "spread", field: "attribute:ecs.availability-zone" },
+            { type: "binpack", field: "memory" },
+          ],
+        }),
+      ],
+      [service({})],
+    ],
+    bad: [
+      {
+        resources: [
+          service({ orderedPlacementStrategies: [{ type: "binpack", field: "memory" }] }),
+        ],
+        message: "the first placement strategy is binpack on memory",
+      },
+    ],
+  },
+  "VIT-ECS-17": {
+    environment: "prod",
+    good: [[service({ waitForSteadyState: true })]],
+    bad: [{ resources: [service({})], message: "waitForSteadyState is not true" }],
+  },
+  "VIT-ELB-08": {
+    good: [
+      [
+        res(T.targetGroup, "tg", {
+          protocol: "HTTP",
+          targetType: "ip",
+          deregistrationDelay: 30,
+          healthCheck: { enabled: true, path: "/up" },
+        }),
+      ],
+    ],
+    bad: [
+      {
+        resources: [res(T.targetGroup, "tg", { protocol: "HTTP", deregistrationDelay: 30 })],
+        message: "no health check",
+      },
+      {
+        resources: [
+          res(T.targetGroup, "tg", {
+            protocol: "HTTP",
+            healthCheck: { enabled: true, path: "/up" },
+          }),
+        ],
+        message: "deregistrationDelay is 300s",
+      },
+      {
+        resources: [
+          res(T.targetGroup, "tg", {
+            protocol: "HTTP",
+            deregistrationDelay: 5,
+            healthCheck: { enabled: true },
+          }),
+        ],
+        message: "the HTTP health check has no path",
+      },
+    ],
+  },
+  "VIT-ASG-03": {
+    environment: "prod",
+    good: [
+      [
+        asg({
+          launchTemplate: undefined,
+          mixedInstancesPolicy: {
+            instancesDistribution: { onDemandPercentageAboveBaseCapacity: 0 },
+            launchTemplate: {},
+          },
+        }),
+        lt({
+          userData: b64(
+            "#!/bin/bash\necho ECS_ENABLE_SPOT_INSTANCE_DRAINING=true >> /etc/ecs/ecs.config\n",
+          ),
+        }),
+        service({
+          capacityProviderStrategies: [
+            { capacityProvider: "FARGATE", base: 2, weight: 0 },
+            { capacityProvider: "FARGATE_SPOT", weight: 1 },
+          ],
+        }),
+      ],
+      [asg({}), lt({})],
+    ],
+    bad: [
+      {
+        resources: [
+          asg({
+            launchTemplate: undefined,
+            mixedInstancesPolicy: {
+              instancesDistribution: { onDemandPercentageAboveBaseCapacity: 25 },
+              launchTemplate: {},
+            },
+          }),
+          lt({ userData: b64("#!/bin/bash\necho ECS_CLUSTER=x >> /etc/ecs/ecs.config\n") }),
+        ],
+        message: "does not set ECS_ENABLE_SPOT_INSTANCE_DRAINING=true",
+      },
+      {
+        resources: [
+          service({
+            capacityProviderStrategies: [
+              { capacityProvider: "FARGATE", base: 0, weight: 0 },
+              { capacityProvider: "FARGATE_SPOT", weight: 1 },
+            ],
+          }),
+        ],
+        message: "runs on FARGATE_SPOT with no FARGATE base (base 0)",
+      },
+    ],
+  },
   "VIT-IAM-01": {
     good: [
       [

@@ -4,6 +4,7 @@
  * Pulumi policy pack for `pulumi preview --policy-pack policy`. Pure: no Pulumi import.
  */
 import { COMPUTE_RULES } from "./compute";
+import { DEPLOYMENT_RULES } from "./deployment";
 import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
 import { LOAD_BALANCING_RULES } from "./load-balancing";
@@ -19,6 +20,7 @@ export const RULES: readonly Rule[] = [
   ...NETWORK_RULES,
   ...COMPUTE_RULES,
   ...ECS_RULES,
+  ...DEPLOYMENT_RULES,
   ...IAM_RULES,
   ...LOAD_BALANCING_RULES,
   ...OPTIONS_RULES,

@@ -31,6 +31,7 @@ export const T = {
   logGroup: "aws:cloudwatch/logGroup:LogGroup",
   loadBalancer: "aws:lb/loadBalancer:LoadBalancer",
   listener: "aws:lb/listener:Listener",
+  targetGroup: "aws:lb/targetGroup:TargetGroup",
   webAclAssociation: "aws:wafv2/webAclAssociation:WebAclAssociation",
   bucket: "aws:s3/bucket:Bucket",
   bucketV2: "aws:s3/bucketV2:BucketV2",
