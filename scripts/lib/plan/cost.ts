@@ -5,8 +5,6 @@
  */
 import { Assumptions } from "./assumptions";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
-
-export { FREE_TYPES, UNPRICED_REASONS };
 import { CURRENCY, DEFAULT_PRICES, describeSource, PriceTable } from "./price-table";
 import {
   availabilityZoneCount,
@@ -27,6 +25,8 @@ import {
   trim,
   TYPES,
 } from "./resources";
+
+export { FREE_TYPES, UNPRICED_REASONS };
 
 export interface CostLine {
   /** The owning component (network, cluster, api, jobs). */
