@@ -246,7 +246,7 @@ export function availabilityZoneCount(resources: readonly RecordedResource[]): n
   return num(vpc.inputs.numberOfAvailabilityZones) ?? list(vpc.inputs.availabilityZoneNames).length;
 }
 
-/** NAT gateways an awsx VPC creates: awsx's default strategy is one per AZ. */
+/** NAT gateways an awsx VPC creates (awsx's default, with public and private subnets: one per AZ). */
 export function natGatewayCount(vpc: RecordedResource): {
   count: number;
   strategy: string;
