@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type {
@@ -14,6 +15,7 @@ import * as analyzerRpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { parse as parseYaml } from "yaml";
 import {
   environmentOf,
   plainProperties,
@@ -348,6 +350,23 @@ describe("policy pack", () => {
           "ingress from 0.0.0.0/0 on port 22 (includes remote administration port 22)",
         ],
       ]);
+    });
+  });
+
+  describe("the deploy workflow", () => {
+    it("runs the pack on every preview and deploy", () => {
+      const file = path.join(__dirname, "..", ".github", "workflows", "deploy.yml");
+      const workflow = parseYaml(fs.readFileSync(file, "utf8")) as {
+        env: Record<string, string>;
+        jobs: Record<string, { steps: { run?: string }[] }>;
+      };
+      assert.equal(workflow.env.POLICY_PACK_ARGS, "--policy-pack policy");
+      const runs = Object.values(workflow.jobs)
+        .flatMap((job) => job.steps)
+        .map((step) => step.run ?? "")
+        .filter((run) => /infra -- (preview|up)\b/.test(run));
+      assert.ok(runs.length >= 3, "previews, dev deploy, prod deploy");
+      for (const run of runs) assert.match(run, /\$POLICY_PACK_ARGS\b/, run);
     });
   });
 });
