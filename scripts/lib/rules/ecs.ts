@@ -13,6 +13,7 @@ import {
   strings,
   T,
   text,
+  UNKNOWN,
 } from "./util";
 
 const BOTH = ["dev", "prod"] as const;
@@ -162,6 +163,8 @@ function publicSubnetIds(resources: readonly RuleResource[]): Set<string> {
     const id = resourceId(subnet);
     if (subnet.inputs.mapPublicIpOnLaunch === true && id !== undefined) ids.add(id);
   }
+  // Ids not known yet (a preview of new subnets) cannot place anything.
+  ids.delete(UNKNOWN);
   return ids;
 }
 

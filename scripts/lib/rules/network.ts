@@ -3,6 +3,7 @@ import { ResourceRule, RuleResource, StackFinding, StackRule } from "./types";
 import {
   cidrWithin,
   coversPort,
+  descendantsOf,
   describe,
   ingressRules,
   INTERNET_CIDRS,
@@ -220,7 +221,8 @@ function workloadIngress(resources: readonly RuleResource[]) {
     ingressRules(resource).flatMap((rule) => {
       const group = owningGroupId(resource, rule.securityGroupId);
       const user = group === undefined ? undefined : workloads.get(group);
-      return group === undefined || user === undefined
+      // An id not known yet (preview) cannot be matched to its user.
+      return group === undefined || !isKnown(group) || user === undefined
         ? []
         : [{ resource, rule, group, user: describe(user) }];
     }),
@@ -355,7 +357,8 @@ export const natGatewayPerAz: StackRule = {
   check(resources) {
     const findings: StackFinding[] = [];
     for (const vpc of ofType(resources, T.awsxVpc)) {
-      const children = resources.filter((r) => r.parentUrn === vpc.urn);
+      // awsx nests them: VPC component → aws.ec2.Vpc → subnets → NAT gateways.
+      const children = descendantsOf(resources, vpc.urn);
       const nats = ofType(children, T.natGateway).length;
       const zones = ofType(children, T.subnet).filter(isPublicSubnet).length;
       if (nats > 0 || zones > 0) {

@@ -105,6 +105,18 @@ export function ofType(resources: readonly RuleResource[], ...types: string[]): 
   return resources.filter((r) => types.includes(r.type));
 }
 
+/** Every resource below a parent, at any depth. */
+export function descendantsOf(resources: readonly RuleResource[], urn: string): RuleResource[] {
+  const found: RuleResource[] = [];
+  let parents = new Set([urn]);
+  while (parents.size > 0) {
+    const next = resources.filter((r) => r.parentUrn !== undefined && parents.has(r.parentUrn));
+    found.push(...next);
+    parents = new Set(next.map((r) => r.urn));
+  }
+  return found;
+}
+
 /** `name (type)` for messages. */
 export function describe(resource: RuleResource): string {
   return `${resource.name} (${resource.type})`;
