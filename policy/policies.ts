@@ -107,6 +107,7 @@ export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
         inputs: args.props,
         options: { protect: args.opts?.protect === true },
       };
+      if (rule.applies?.(resource) === false) return;
       for (const message of rule.check(resource, { environment })) reportViolation(message);
     },
   };

@@ -96,6 +96,11 @@ describe("security and reliability rules", () => {
     it("calls a rule not applicable when the stack has none of its resources", () => {
       assert.equal(evaluateRule(ruleById("VIT-ECS-12"), [], "dev").status, "not-applicable");
     });
+
+    it("calls VIT-OPS-01 not applicable, not passed, when resource options were not recorded", () => {
+      const queue = res("aws:sqs/queue:Queue", "jobs");
+      assert.equal(evaluateRule(ruleById("VIT-OPS-01"), [queue], "prod").status, "not-applicable");
+    });
   });
 
   describe("evaluateRules", () => {

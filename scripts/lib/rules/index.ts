@@ -89,7 +89,11 @@ export function evaluateRule(
     enforcement: rule.enforcement,
     environments: rule.environments,
   };
-  const relevant = resources.filter((r) => rule.resourceTypes.includes(r.type));
+  const relevant = resources.filter(
+    (r) =>
+      rule.resourceTypes.includes(r.type) &&
+      (rule.scope === "stack" || (rule.applies?.(r) ?? true)),
+  );
   if (!rule.environments.includes(environment) || relevant.length === 0) {
     return { rule: info, status: "not-applicable", checked: 0, violations: [] };
   }

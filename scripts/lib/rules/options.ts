@@ -24,8 +24,9 @@ export const statefulProtected: ResourceRule = {
   enforcement: "mandatory",
   environments: ["prod"],
   resourceTypes: STATEFUL_TYPES,
+  // Offline records carry no options unless captured: such a stack is "not applicable", not passed.
+  applies: (resource) => resource.options !== undefined,
   check(resource) {
-    // Offline records carry no options unless captured; nothing to judge then.
     if (resource.options === undefined) return [];
     const problems: string[] = [];
     if (resource.options.protect !== true) problems.push("protect is not set");

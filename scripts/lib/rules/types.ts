@@ -50,6 +50,8 @@ export interface ResourceRule extends RuleInfo {
   readonly scope: "resource";
   /** The resource types the rule looks at. */
   readonly resourceTypes: readonly string[];
+  /** Whether the rule can judge this resource at all (e.g. it needs resource options). @default all */
+  applies?(resource: RuleResource): boolean;
   check(resource: RuleResource, context: RuleContext): readonly string[];
 }
 
