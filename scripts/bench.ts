@@ -62,7 +62,7 @@ async function timePlan(
       const start = process.hrtime.bigint();
       const { plan } = await planStack(stack, { config: input });
       times.push(Number(process.hrtime.bigint() - start) / 1e6);
-      resources = plan.resources.length;
+      resources = plan.inventory.resourceCount; // as the inventory counts them: no components
     }
   } catch (error) {
     const message = (error instanceof Error ? error.message : String(error)).split("\n").join(" ");
