@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { FREE_TYPES, PRICERS } from "../scripts/lib/plan/cost";
 import { PlanDocument, sortKeys } from "../scripts/lib/plan";
@@ -36,11 +37,12 @@ describe("plan: the CLI", function () {
   let devJson: Captured;
   let dev: PlanDocument;
   let prod: PlanDocument;
+  let prodJson: Captured;
   before(async () => {
     devJson = await plan(["--json"]);
     assert.equal(devJson.code, 0, devJson.stderr);
     dev = JSON.parse(devJson.stdout) as PlanDocument;
-    const prodJson = await plan(["--stack", "prod", "--json"]);
+    prodJson = await plan(["--stack", "prod", "--json", "--diagram", "out/prod.md"]);
     assert.equal(prodJson.code, 0, prodJson.stderr);
     prod = JSON.parse(prodJson.stdout) as PlanDocument;
   });
@@ -161,15 +163,25 @@ describe("plan: the CLI", function () {
     assert.ok(text.files["out/dev.md"]?.startsWith("# vitcord-infra: the `dev` stack"));
   });
 
-  it("--diagram writes the Mermaid Markdown; with --json stdout stays pure JSON", async () => {
-    const result = await plan(["--stack", "prod", "--json", "--diagram", "out/prod.md"]);
-    assert.equal(result.code, 0, result.stderr);
-    const markdown = result.files["out/prod.md"] ?? "";
+  it("--diagram writes the Mermaid Markdown; with --json stdout stays pure JSON", () => {
+    const markdown = prodJson.files["out/prod.md"] ?? "";
     assert.ok(markdown.startsWith("# vitcord-infra: the `prod` stack"));
     assert.ok(markdown.includes("```mermaid\nflowchart LR\n"));
     assert.ok(markdown.includes("nat --> internet"));
-    assert.equal((JSON.parse(result.stdout) as PlanDocument).stack, "prod");
-    assert.equal(result.stderr, "Diagram written to out/prod.md\n");
+    assert.equal(prod.stack, "prod");
+    assert.equal(prodJson.stderr, "Diagram written to out/prod.md\n");
+  });
+
+  it("docs/prod-diagram.md and the README's copy of it match the prod program", () => {
+    const regenerate =
+      "regenerate with `npm run plan -- --stack prod --diagram docs/prod-diagram.md` and copy " +
+      "its mermaid block into the README's plan section";
+    const generated = prodJson.files["out/prod.md"] ?? "";
+    const committed = fs.readFileSync(path.join(PROJECT_DIR, "docs", "prod-diagram.md"), "utf8");
+    assert.equal(committed, generated, `docs/prod-diagram.md is stale: ${regenerate}`);
+    const block = generated.slice(generated.indexOf("```mermaid"));
+    const readme = fs.readFileSync(path.join(PROJECT_DIR, "README.md"), "utf8");
+    assert.ok(readme.includes(block), `the README's prod diagram is stale: ${regenerate}`);
   });
 
   it("an unknown stack: the stacks that exist, exit 1", async () => {
