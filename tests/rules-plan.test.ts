@@ -52,19 +52,27 @@ describe("rules in npm run plan", function () {
     );
   });
 
-  it("fails (exit 1) with the rule's id when prod turns deletion protection off", async () => {
+  it("fails (exit 1) with the rules' ids when prod turns deletion protection off", async () => {
     const result = await plan(["--stack", "prod", "--json"], {
       readConfig: () => stackConfig("prod", { deletionProtection: false }),
     });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^\d+ mandatory rule violation\(s\): VIT-ELB-04\n$/);
+    // The load balancers lose deletion protection; stateful resources lose protect/retainOnDelete.
+    assert.match(result.stderr, /^\d+ mandatory rule violation\(s\): VIT-ELB-04, VIT-OPS-01\n$/);
     const rules = (JSON.parse(result.stdout) as { rules: RulesReport }).rules;
     const names = rules.violations
       .filter((v) => v.ruleId === "VIT-ELB-04")
       .map((v) => v.resource?.name);
     assert.ok(names.length >= 2, "every load balancer is named");
+    const stateful = rules.violations.filter((v) => v.ruleId === "VIT-OPS-01");
     assert.ok(
-      rules.violations.every((v) => v.ruleId === "VIT-ELB-04" || v.enforcement === "advisory"),
+      stateful.some((v) => v.resource?.type === "aws:sqs/queue:Queue"),
+      "the worker's queue is named",
+    );
+    assert.ok(
+      rules.violations.every(
+        (v) => ["VIT-ELB-04", "VIT-OPS-01"].includes(v.ruleId) || v.enforcement === "advisory",
+      ),
     );
   });
 

@@ -138,13 +138,12 @@ export interface RecordedLike {
   readonly parentUrn?: string;
   readonly inputs: Record<string, unknown>;
   readonly state: Record<string, unknown>;
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
 }
 
-/** The mock engine's records as rule resources (inputs, and the stand-ins' outputs). */
-export function fromRecords(
-  records: readonly RecordedLike[],
-  options?: ReadonlyMap<string, RuleResource["options"]>,
-): RuleResource[] {
+/** The mock engine's records as rule resources: inputs, the stand-ins' outputs, the options. */
+export function fromRecords(records: readonly RecordedLike[]): RuleResource[] {
   return records.map((r) => ({
     type: r.type,
     name: r.name,
@@ -152,7 +151,10 @@ export function fromRecords(
     parentUrn: r.parentUrn,
     inputs: r.inputs,
     outputs: r.state,
-    options: options?.get(r.urn),
+    options:
+      r.protect === undefined && r.retainOnDelete === undefined
+        ? undefined
+        : { protect: r.protect === true, retainOnDelete: r.retainOnDelete === true },
   }));
 }
 
