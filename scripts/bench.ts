@@ -150,9 +150,6 @@ export async function runBench(argv: readonly string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  // Pulumi records a stack trace for every promise and resource, and ts-node's source-map support
-  // rewrites each one: that doubles a plan's time, and the plan never prints a trace.
-  delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
   void runBench(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -111,9 +111,6 @@ export async function runPlan(argv: readonly string[], io: PlanIo = processIo): 
 }
 
 if (require.main === module) {
-  // Pulumi records a stack trace for every promise and resource, and ts-node's source-map support
-  // rewrites each one: that doubles a plan's time, and the plan never prints a trace.
-  if (!process.env.PLAN_DEBUG) delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
   void runPlan(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -4,7 +4,6 @@
  * same resources, and adds the look-ups assertions need.
  */
 import { RecordedResource, resolve, synthesize, Synthesis } from "../scripts/lib/synth";
-import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { readStackConfig } from "../scripts/lib/stack-files";
 
 export { resolve as promiseOf, RecordedResource };
@@ -79,42 +78,4 @@ export async function runInvalid(
   throw new Error(
     `expected the config to be rejected, but ${records.length} resources were declared`,
   );
-}
-
-type IgnoreChangesRequest = {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
-  getIgnorechangesList(): string[];
-};
-
-/**
- * `runProgram`, plus each resource's `ignoreChanges` option by URN (the records carry `protect`
- * and `retainOnDelete` but not this): the mock monitor's registerResource is wrapped for the run.
- */
-export async function runProgramWithIgnoreChanges(
-  stack: string,
-  changes?: Record<string, unknown>,
-): Promise<{ run: ProgramRun; ignoreChanges: Map<string, readonly string[]> }> {
-  const seen = new Map<string, readonly string[]>();
-  const prototype = MockMonitor.prototype as unknown as {
-    registerResource: (request: IgnoreChangesRequest, callback: unknown) => Promise<void>;
-  };
-  const original = prototype.registerResource;
-  prototype.registerResource = function (this: MockMonitor, request, callback) {
-    const key = `${request.getType()}::${request.getName()}::${request.getParent()}`;
-    seen.set(key, request.getIgnorechangesList());
-    return original.call(this, request, callback);
-  };
-  try {
-    const run = await runProgram(stack, changes);
-    const ignoreChanges = new Map<string, readonly string[]>();
-    for (const r of run.resources) {
-      const found = seen.get(`${r.type}::${r.name}::${r.parentUrn ?? ""}`);
-      if (found) ignoreChanges.set(r.urn, found);
-    }
-    return { run, ignoreChanges };
-  } finally {
-    prototype.registerResource = original;
-  }
 }

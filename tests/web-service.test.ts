@@ -4,13 +4,7 @@ import { readStackConfig } from "../scripts/lib/stack-files";
 import { shortHash } from "../scripts/lib/stand-ins";
 import { listenerPorts, TLS_POLICY } from "../components/load-balancer";
 import { ecrLifecyclePolicy } from "../components/web-service";
-import {
-  ProgramRun,
-  RecordedResource,
-  runInvalid,
-  runProgram,
-  runProgramWithIgnoreChanges,
-} from "./harness";
+import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
@@ -738,11 +732,9 @@ describe("LoadBalancedService resource options", () => {
   });
 
   it("leaves the desired count to autoscaling where it is on, and nowhere else", async () => {
-    const prod = await runProgramWithIgnoreChanges("prod");
-    const dev = await runProgramWithIgnoreChanges("dev");
-    const service = (run: ProgramRun) => new ServiceView(run, "api").one(ECS_SERVICE).urn;
-    assert.deepEqual(prod.ignoreChanges.get(service(prod.run)), ["desiredCount"]);
-    assert.deepEqual(dev.ignoreChanges.get(service(dev.run)), []);
+    const service = (run: ProgramRun) => new ServiceView(run, "api").one(ECS_SERVICE);
+    assert.deepEqual(service(await runProgram("prod")).ignoreChanges, ["desiredCount"]);
+    assert.deepEqual(service(await runProgram("dev")).ignoreChanges, []);
   });
 });
 
