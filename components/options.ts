@@ -12,3 +12,18 @@ export function statefulResourceOptions(
 ): pulumi.CustomResourceOptions {
   return protect ? { ...opts, protect: true, retainOnDelete: true } : opts;
 }
+
+/**
+ * Resource options for an ECS service. With autoscaling on, Application Auto Scaling owns the
+ * running count: a deploy must not reset a service scaled out by traffic or by a queue's backlog
+ * to the config's `desiredCount`. Web services and workers both use this, so they cannot drift.
+ */
+export function ecsServiceOptions(
+  autoscaled: boolean,
+  opts: pulumi.CustomResourceOptions = {},
+): pulumi.CustomResourceOptions {
+  return {
+    ...opts,
+    ignoreChanges: [...(opts.ignoreChanges ?? []), ...(autoscaled ? ["desiredCount"] : [])],
+  };
+}

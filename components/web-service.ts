@@ -8,7 +8,7 @@ import {
   createListeners,
   createServiceSecurityGroups,
 } from "./load-balancer";
-import { statefulResourceOptions } from "./options";
+import { ecsServiceOptions, statefulResourceOptions } from "./options";
 import { ClusterRef, NetworkRef } from "./refs";
 import { HTTP_PORT_NAME, WorkloadTask } from "./task";
 
@@ -305,13 +305,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         enableEcsManagedTags: true,
         waitForSteadyState: true,
       },
-      {
-        parent: this,
-        dependsOn: listeners,
-        // With autoscaling, Application Auto Scaling owns the running count: a deploy must not
-        // reset a scaled-out service to the config's count in the middle of a traffic peak.
-        ignoreChanges: autoscaling === undefined ? [] : ["desiredCount"],
-      },
+      ecsServiceOptions(autoscaling !== undefined, { parent: this, dependsOn: listeners }),
     );
     this.serviceName = service.name;
 

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ENVIRONMENT_DEFAULTS } from "./config/environment";
 import { QUEUE_URL_VARIABLE, WorkerConfig } from "./config/worker";
 import { PolicyStatement } from "./iam";
+import { ecsServiceOptions } from "./options";
 import { ClusterRef, NetworkRef } from "./refs";
 import { WorkloadTask } from "./task";
 import { backlogScaling, queueNameFromArn, queueUrlFromArn, WorkerQueue } from "./worker-queue";
@@ -162,7 +163,8 @@ export class FargateWorker extends pulumi.ComponentResource {
         },
         waitForSteadyState: true,
       },
-      { parent: this },
+      // A worker always scales (CPU, and its queue's backlog): deploys leave the count alone.
+      ecsServiceOptions(true, { parent: this }),
     );
 
     this.scale(name, worker, args.cluster.clusterName, service.name, queue?.name);

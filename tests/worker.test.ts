@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
+import { ecsServiceOptions } from "../components/options";
 import { containerDefinition } from "../components/task";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
@@ -218,6 +219,12 @@ describe("FargateWorker", () => {
       }
       // Only the data is protected: the service and its task definition are replaceable.
       assert.equal(only(run, SERVICE).protect, false);
+    }
+  });
+
+  it("leaves the desired count to autoscaling, as the web services do: a deploy never resets a worker scaled out by its backlog", () => {
+    for (const run of [dev, prod]) {
+      assert.deepEqual(only(run, SERVICE).ignoreChanges, ["desiredCount"]);
     }
   });
 
@@ -451,6 +458,22 @@ describe("FargateWorker", () => {
     assert.equal((c.logConfiguration as { logDriver: string }).logDriver, "awslogs");
     assert.equal(c.privileged, undefined);
     assert.equal(c.portMappings instanceof Array && c.portMappings.length, 0);
+  });
+});
+
+describe("ecsServiceOptions (shared by web services and workers)", () => {
+  it("ignores desiredCount only with autoscaling, keeping the other options", () => {
+    assert.deepEqual(ecsServiceOptions(true, { protect: true }), {
+      protect: true,
+      ignoreChanges: ["desiredCount"],
+    });
+    assert.deepEqual(ecsServiceOptions(false, { ignoreChanges: ["tags"] }), {
+      ignoreChanges: ["tags"],
+    });
+    assert.deepEqual(ecsServiceOptions(true, { ignoreChanges: ["tags"] }).ignoreChanges, [
+      "tags",
+      "desiredCount",
+    ]);
   });
 });
 
