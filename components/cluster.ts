@@ -126,6 +126,7 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
   public readonly serviceConnectNamespaceArn: pulumi.Output<string>;
   public readonly serviceConnectNamespaceName: pulumi.Output<string>;
   public readonly instanceSecurityGroupId: pulumi.Output<string>;
+  public readonly serviceConnectClientSecurityGroupId: pulumi.Output<string>;
   public readonly autoScalingGroupName: pulumi.Output<string>;
   /** Where ECS Exec sessions are logged; task roles of exec-enabled services write here. */
   public readonly execLogGroupName: pulumi.Output<string>;
@@ -207,6 +208,22 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
           },
         ],
         tags: { Name: `${name}-instances` },
+      },
+      { parent: this },
+    );
+
+    // Service Connect peers are admitted by this group, never by the VPC's CIDR (EC2.18): every
+    // web-service and worker task carries it beside its own group. No rules of its own (the
+    // provider removes AWS's default allow-all egress); the tasks' own groups carry their egress.
+    const clientGroup = new aws.ec2.SecurityGroup(
+      `${name}-workloads`,
+      {
+        vpcId: args.network.vpcId,
+        description:
+          "Service Connect clients: every service and worker task; services admit it on their port",
+        ingress: [],
+        egress: [],
+        tags: { Name: `${name}-workloads` },
       },
       { parent: this },
     );
@@ -371,6 +388,7 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
     this.serviceConnectNamespaceArn = namespace.arn;
     this.serviceConnectNamespaceName = namespace.name;
     this.instanceSecurityGroupId = securityGroup.id;
+    this.serviceConnectClientSecurityGroupId = clientGroup.id;
     this.autoScalingGroupName = group.name;
     this.execLogGroupName = execLogs.name;
     this.execLogGroupArn = execLogs.arn;
@@ -382,6 +400,7 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
       serviceConnectNamespaceArn: this.serviceConnectNamespaceArn,
       serviceConnectNamespaceName: this.serviceConnectNamespaceName,
       instanceSecurityGroupId: this.instanceSecurityGroupId,
+      serviceConnectClientSecurityGroupId: this.serviceConnectClientSecurityGroupId,
       autoScalingGroupName: this.autoScalingGroupName,
       execLogGroupName: this.execLogGroupName,
       execLogGroupArn: this.execLogGroupArn,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceConfig } from "./config/service";
 import { policyDocument } from "./iam";
-import { NetworkRef } from "./refs";
+import { ClusterRef, NetworkRef } from "./refs";
 
 /**
  * The internet-facing edge of a web service, declared as children of the service component:
@@ -20,16 +20,13 @@ export function listenerPorts(hasCertificate: boolean): number[] {
 
 /**
  * The load balancer's group admits only HTTP/HTTPS from the internet and talks only to the
- * tasks; the tasks' group admits only the load balancer and Service Connect peers, on the
- * container port (checklist #4/#5, CKV_AWS_23: every rule described).
+ * tasks; the tasks' group admits only the load balancer's group and the cluster's Service Connect
+ * client group, on the container port (checklist #4/#5, CKV_AWS_23: every rule described).
  */
 export function createServiceSecurityGroups(
   parent: pulumi.ComponentResource,
   name: string,
-  args: {
-    readonly network: NetworkRef;
-    readonly serviceConnectClientSecurityGroupIds?: pulumi.Input<string>[];
-  },
+  args: { readonly network: NetworkRef; readonly cluster: ClusterRef },
   port: number,
   https: boolean,
 ) {
@@ -94,28 +91,20 @@ export function createServiceSecurityGroups(
     },
     { parent },
   );
-  const peers = args.serviceConnectClientSecurityGroupIds;
-  const peerSources: {
-    key: string;
-    source: { referencedSecurityGroupId?: pulumi.Input<string>; cidrIpv4?: pulumi.Input<string> };
-  }[] =
-    peers === undefined
-      ? [{ key: "vpc", source: { cidrIpv4: args.network.cidrBlock } }]
-      : peers.map((id, i) => ({ key: `peer-${i}`, source: { referencedSecurityGroupId: id } }));
-  for (const { key, source } of peerSources) {
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-task-from-${key}`,
-      {
-        securityGroupId: taskSg.id,
-        description: `Service Connect calls to ${name} from other workloads, on the container port`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        ...source,
-      },
-      { parent },
-    );
-  }
+  // EC2.18: peers by the cluster's shared client group, which every service and worker task
+  // carries; never the VPC's CIDR, which would admit anything in the VPC.
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-task-from-peers`,
+    {
+      securityGroupId: taskSg.id,
+      description: `Service Connect calls to ${name} from other workloads, on the container port`,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: args.cluster.serviceConnectClientSecurityGroupId,
+    },
+    { parent },
+  );
   // Out: HTTPS anywhere (AWS APIs, third parties) and TCP/UDP inside the VPC (databases,
   // caches, Service Connect peers, the VPC's DNS resolver). No all-protocol rule (CKV_AWS_382).
   const egress: [string, string, string, number, number, pulumi.Input<string>][] = [

@@ -21,4 +21,9 @@ export interface ClusterRef {
   readonly capacityProviderName: pulumi.Input<string>;
   /** The Cloud Map namespace used by ECS Service Connect. */
   readonly serviceConnectNamespaceArn: pulumi.Input<string>;
+  /**
+   * The shared group every web-service and worker task carries; a web service admits its port
+   * from it (and from its load balancer), so Service Connect peers are named by group, not CIDR.
+   */
+  readonly serviceConnectClientSecurityGroupId: pulumi.Input<string>;
 }

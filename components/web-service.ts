@@ -75,11 +75,6 @@ export interface LoadBalancedServiceArgs {
    */
   readonly accessLogs?: boolean;
   /**
-   * Security groups of the Service Connect clients allowed to call this service on its port.
-   * @default undefined (any address in the VPC CIDR, on the container port only)
-   */
-  readonly serviceConnectClientSecurityGroupIds?: pulumi.Input<string>[];
-  /**
    * The cluster's ECS Exec log group; with exec on, the task role may write the session logs.
    * @default undefined
    */
@@ -260,7 +255,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         ],
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
-          securityGroups: [taskSg.id],
+          // Its own group, and the cluster's client group that lets it call its peers.
+          securityGroups: [taskSg.id, args.cluster.serviceConnectClientSecurityGroupId],
           assignPublicIp: false, // ECS.2, CKV_AWS_333
         },
         loadBalancers: [

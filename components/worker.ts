@@ -148,7 +148,8 @@ export class FargateWorker extends pulumi.ComponentResource {
         platformVersion: "LATEST", // ECS.10, CKV_AWS_332
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
-          securityGroups: [securityGroup.id],
+          // The cluster's client group: the web services admit it, so the worker can call them.
+          securityGroups: [securityGroup.id, args.cluster.serviceConnectClientSecurityGroupId],
           assignPublicIp: false, // ECS.2, CKV_AWS_333
         },
         deploymentCircuitBreaker: { enable: true, rollback: true },

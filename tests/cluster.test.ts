@@ -253,6 +253,31 @@ describe("Ec2Cluster", () => {
     });
   });
 
+  describe("the Service Connect client group (EC2.18)", () => {
+    it("is one described group in the VPC with no rules, exported for services and workers", () => {
+      for (const run of [dev, prod]) {
+        const group = inCluster(run, SECURITY_GROUP, "cluster-workloads");
+        assert.equal(group.inputs.vpcId, run.outputs.vpcId);
+        assert.deepEqual(group.inputs.ingress, []);
+        assert.deepEqual(group.inputs.egress, []);
+        assert.match(String(group.inputs.description), /^Service Connect clients: /);
+        // Every web-service and worker task carries it.
+        const carriers = run
+          .ofType("aws:ecs/service:Service")
+          .filter((service) =>
+            (
+              service.inputs.networkConfiguration as { securityGroups: string[] }
+            ).securityGroups.includes(`sg-${shortHash("cluster-workloads", 17)}`),
+          );
+        assert.deepEqual(carriers.map((c) => c.name).sort(), [
+          "api-service",
+          "jobs-service",
+          "notifications-service",
+        ]);
+      }
+    });
+  });
+
   describe("the Auto Scaling group (AutoScaling.2/6/9, CKV_AWS_315)", () => {
     it("spans the private subnet of every AZ: 2 in dev, 3 in prod", () => {
       for (const [run, zones] of [

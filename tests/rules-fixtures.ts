@@ -315,7 +315,7 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
           ingress: [ingress(8080, { securityGroups: ["sg-lb"] }), ingress(8080, { self: true })],
         }),
       ],
-      // Inside the VPC is allowed here (VIT-NET-12 recommends naming the peers' groups instead).
+      // Inside the VPC passes this rule (VIT-NET-12 requires naming the peers' groups instead).
       [
         awsxVpc({ cidrBlock: "10.0.0.0/16" }),
         service({}),

@@ -32,10 +32,9 @@ describe("rules over the dev and prod stacks", () => {
   }
 
   it("reports only the known, open recommendations as advisory findings", () => {
-    // Each is listed in the README: images setting their own user (VIT-ECS-05); Service Connect
-    // callers admitted by the VPC's CIDR rather than by named peer groups (VIT-NET-12); no WAF,
+    // Each is listed in the README: images setting their own user (VIT-ECS-05); no WAF,
     // interface endpoints or log-group KMS keys yet (VIT-ELB-07, VIT-NET-11, VIT-LOG-02).
-    const open = ["VIT-ECS-05", "VIT-ELB-07", "VIT-LOG-02", "VIT-NET-11", "VIT-NET-12"];
+    const open = ["VIT-ECS-05", "VIT-ELB-07", "VIT-LOG-02", "VIT-NET-11"];
     for (const stack of ["dev", "prod"] as const) {
       const found = advisoryRuleIds(evaluateRules(runs[stack].resources, stack));
       assert.deepEqual(
@@ -86,6 +85,31 @@ describe("rules over the dev and prod stacks", () => {
     const [violation] = evaluation.mandatoryViolations.filter((v) => v.ruleId === "VIT-NET-05");
     assert.equal(violation!.resource?.name, "debug-ssh");
     assert.match(violation!.message, /port 22 \(includes remote administration port 22\)/);
+  });
+
+  it("VIT-NET-12 (mandatory): Service Connect peers are admitted by group, never by the VPC's CIDR", () => {
+    for (const stack of ["dev", "prod"] as const) {
+      const result = evaluateRules(runs[stack].resources, stack).results.find(
+        (r) => r.rule.id === "VIT-NET-12",
+      )!;
+      assert.equal(result.rule.enforcement, "mandatory");
+      assert.equal(result.status, "passed", `${stack}: ${JSON.stringify(result.violations)}`);
+    }
+    // The old fallback (the whole VPC on the api's port) is a mandatory violation again.
+    const { resources } = runs.prod;
+    const peers = resources.find((r) => r.name === "api-task-from-peers")!;
+    const vpcWide = {
+      ...peers,
+      inputs: { ...peers.inputs, referencedSecurityGroupId: undefined, cidrIpv4: "10.20.0.0/16" },
+    };
+    const evaluation = evaluateRules(
+      resources.map((r) => (r === peers ? vpcWide : r)),
+      "prod",
+    );
+    assert.deepEqual(
+      evaluation.mandatoryViolations.map((v) => [v.ruleId, v.resource?.name]),
+      [["VIT-NET-12", "api-task-from-peers"]],
+    );
   });
 
   it("fails with VIT-ECS-12 when a service's circuit breaker is turned off", () => {

@@ -39,7 +39,6 @@ describe("security and reliability rules", () => {
         "VIT-LOG-02", // KMS on log groups
         "VIT-NET-08", // descriptions
         "VIT-NET-11", // interface endpoints
-        "VIT-NET-12", // security-group sources inside the VPC
       ]);
     });
   });

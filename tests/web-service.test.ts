@@ -23,6 +23,8 @@ const SCALING_POLICY = "aws:appautoscaling/policy:Policy";
 const REPOSITORY = "aws:ecr/repository:Repository";
 const SSM = "arn:aws:ssm:us-east-1:123456789012:parameter/dev/api/database-url";
 const SM = "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev/api/stripe-AbCdEf";
+/** The cluster's shared Service Connect client group, as the stand-in engine names its id. */
+const CLIENT_SG = `sg-${shortHash("cluster-workloads", 17)}`;
 
 interface Statement {
   Sid?: string;
@@ -310,7 +312,7 @@ describe("LoadBalancedService", () => {
       });
     });
 
-    it("admits to the tasks only the ALB and Service Connect peers in the VPC, on the container port", () => {
+    it("admits to the tasks only the ALB's group and the cluster's client group, on the container port, never a CIDR (EC2.18)", () => {
       each((view) => {
         const port = view.one(TARGET_GROUP).inputs.port;
         const ingress = view.rules(INGRESS, "task").map((r) => r.inputs);
@@ -326,10 +328,10 @@ describe("LoadBalancedService", () => {
           ),
           sources([
             ["tcp", port, port, view.sgId("alb")],
-            ["tcp", port, port, view.run.outputs.vpcCidr],
+            ["tcp", port, port, CLIENT_SG],
           ]),
         );
-        assert.ok(!ingress.some((r) => r.cidrIpv4 === "0.0.0.0/0"));
+        assert.ok(ingress.every((r) => r.cidrIpv4 === undefined && r.cidrIpv6 === undefined));
       });
     });
 
@@ -519,11 +521,11 @@ describe("LoadBalancedService", () => {
       });
     });
 
-    it("places tasks in private subnets with no public IP, in the task security group (ECS.2)", () => {
+    it("places tasks in private subnets with no public IP, in the task group and the client group (ECS.2)", () => {
       each((view) => {
         assert.deepEqual(view.one(ECS_SERVICE).inputs.networkConfiguration, {
           subnets: view.run.outputs.privateSubnetIds,
-          securityGroups: [view.sgId("task")],
+          securityGroups: [view.sgId("task"), CLIENT_SG],
           assignPublicIp: false,
         });
       });

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { ecsServiceOptions } from "../components/options";
 import { containerDefinition } from "../components/task";
+import { shortHash } from "../scripts/lib/stand-ins";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const WORKER = "vitcord:service:FargateWorker";
@@ -98,14 +99,15 @@ describe("FargateWorker", () => {
         ],
       );
       for (const rule of egress) assert.ok(String(rule.description).length > 10);
-      // The service uses this group and only it (the output is the group's id).
+      // The service uses this group (the output is its id) and the cluster's Service Connect
+      // client group, which the web services admit: no CIDR opens them to the worker.
       const groupId = (run.outputs.workers as Record<string, Record<string, unknown>>).jobs!
         .securityGroupId;
       assert.match(String(groupId), /^sg-/);
       assert.deepEqual(
         (only(run, SERVICE).inputs.networkConfiguration as { securityGroups: string[] })
           .securityGroups,
-        [groupId],
+        [groupId, `sg-${shortHash("cluster-workloads", 17)}`],
       );
     }
   });

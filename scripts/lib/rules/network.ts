@@ -275,7 +275,9 @@ export const workloadIngressFromGroupsOnly: StackRule = {
     "Task and instance security groups name their sources by security group (load balancer, peers), not by CIDR range (least privilege inside the VPC)",
   controls: ["EC2.18", "CKV_AWS_23"],
   severity: "medium",
-  enforcement: "advisory",
+  // Mandatory: the program admits peers by the cluster's Service Connect client group, so a
+  // CIDR source on a task or instance group is a regression, not an open recommendation.
+  enforcement: "mandatory",
   environments: BOTH,
   resourceTypes: [T.service, T.launchTemplate],
   check(resources) {
