@@ -78,6 +78,20 @@ describe("plan: the CLI", function () {
     assert.equal(devJson.stderr, "");
   });
 
+  it("--json compares each stack with Heroku twice: Private Space (like for like) and Common Runtime", () => {
+    for (const doc of [dev, prod]) {
+      const { privateSpace, commonRuntime } = doc.heroku;
+      const services = doc.resources.filter((r) => r.type === "aws:ecs/service:Service").length;
+      assert.equal(privateSpace.lines.length + privateSpace.unpriced.length, services);
+      assert.equal(commonRuntime.lines.length + commonRuntime.unpriced.length, services);
+      assert.ok(privateSpace.lines.every((l) => l.dyno.startsWith("Private-")));
+      assert.ok(commonRuntime.lines.every((l) => !l.dyno.startsWith("Private-")));
+      const dynos = privateSpace.lines.reduce((sum, l) => sum + l.monthly, 0);
+      assert.equal(privateSpace.total, 1000 + dynos, doc.stack);
+      assert.ok(privateSpace.total > commonRuntime.total, doc.stack);
+    }
+  });
+
   it("--json lists every resource the program declares, with its parent and inputs", async () => {
     const synthesis = await synthesize({ stack: "dev" });
     const expected = synthesis.resources
@@ -150,6 +164,9 @@ describe("plan: the CLI", function () {
       "Inventory: ",
       "Monthly cost estimate (USD, us-east-1, list prices): ",
       "The same workloads on Heroku (list prices): ",
+      "  Private Space (a private network, like the VPC) ",
+      "  Common Runtime (no private network; for reference) ",
+      "  AWS estimate ",
       "Assumptions:",
       "  - 730 hours per month",
     ];

@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
 import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../scripts/lib/plan/diagram";
-import { dynoFor, estimateHeroku } from "../scripts/lib/plan/heroku";
 import { buildInventory, renderInventory } from "../scripts/lib/plan/inventory";
 import { resource, smallStack } from "./plan-fixtures";
 
@@ -124,47 +123,5 @@ describe("plan: diagram", () => {
     assert.ok(markdown.startsWith("# vitcord-infra: the `prod` stack\n"));
     assert.ok(markdown.includes("```mermaid\nflowchart LR\n"));
     assert.equal(markdown, diagramMarkdown("prod", smallStack()));
-  });
-});
-
-describe("plan: Heroku comparison", () => {
-  it("maps each task to the smallest dyno with enough memory", () => {
-    assert.equal(dynoFor(512)?.name, "Standard-1X");
-    assert.equal(dynoFor(513)?.name, "Standard-2X");
-    assert.equal(dynoFor(1024)?.name, "Standard-2X");
-    assert.equal(dynoFor(2048)?.name, "Performance-M");
-    assert.equal(dynoFor(8192)?.name, "Performance-L");
-    assert.equal(dynoFor(16384), undefined);
-  });
-
-  it("prices dynos × task count per workload plus a $1,000 Private Space", () => {
-    const heroku = estimateHeroku(smallStack());
-    assert.deepEqual(
-      heroku.lines.map((l) => [l.workload, l.tasks, l.dyno, l.monthly]),
-      [
-        ["api", 2, "Standard-2X", 100],
-        ["jobs", 4, "Performance-M", 1000],
-        ["mailer", 1, "Standard-1X", 25],
-      ],
-    );
-    assert.equal(heroku.privateSpace, 1000);
-    assert.equal(heroku.total, 2125);
-  });
-
-  it("reports a workload no dyno fits instead of dropping it", () => {
-    const task = resource("aws:ecs/taskDefinition:TaskDefinition", "big-task", {
-      cpu: "4096",
-      memory: "30720",
-      requiresCompatibilities: ["FARGATE"],
-    });
-    const service = resource("aws:ecs/service:Service", "big", {
-      desiredCount: 1,
-      taskDefinition: task.state.arn,
-      launchType: "FARGATE",
-    });
-    const heroku = estimateHeroku([task, service]);
-    assert.deepEqual(heroku.lines, []);
-    assert.match(heroku.unpriced[0]!, /30720 MiB per task is more than any listed dyno/);
-    assert.equal(heroku.total, 1000);
   });
 });

@@ -1,9 +1,13 @@
 /**
- * What the same workloads would cost on Heroku, the comparison the company made when it left:
- * each web service and worker task becomes the smallest dyno with at least its memory, plus a
- * Private Space for the private-network equivalent of the VPC.
+ * What the same workloads would cost on Heroku, the comparison the company made when it left.
+ * Two figures, never mixed:
+ * - **Private Space**, the like-for-like one: the stack is a private network (services reachable
+ *   only through their load balancers), and on Heroku that is a Private Space ($1,000 a month)
+ *   whose dynos are all Private-tier (Private-S/M/L).
+ * - **Common Runtime**, for reference only: Standard/Performance dynos with no private network.
+ * Each web service and worker task becomes the smallest dyno of the tier with at least its memory.
  */
-import { HEROKU_PRICES, HerokuPrices } from "./price-table";
+import { HEROKU_PRICES, HerokuDyno, HerokuPrices, PRICE_SOURCES } from "./price-table";
 import {
   num,
   ownerOf,
@@ -18,67 +22,152 @@ export interface HerokuLine {
   /** The web service or worker (its component's name). */
   readonly workload: string;
   readonly tasks: number;
+  /** The memory of one task. */
   readonly memoryMiB: number;
-  /** The dyno type, or undefined when no dyno has enough memory. */
-  readonly dyno?: string;
+  readonly dyno: string;
+  readonly dynoMemoryMiB: number;
   readonly dynoMonthly: number;
+  /** tasks × dynoMonthly */
   readonly monthly: number;
+  /** "heroku-cli 2026-08-04; memory: heroku-enterprise" (keys of the price table's sources). */
+  readonly source: string;
+}
+
+/** One way to run the workloads on Heroku. */
+export interface HerokuFigure {
+  readonly name: string;
+  /** Whether the services are on a private network, as they are in the VPC. */
+  readonly privateNetwork: boolean;
+  /** The space's own fee (the Private Space), or null on the Common Runtime. */
+  readonly space: {
+    readonly name: string;
+    readonly monthly: number;
+    readonly source: string;
+  } | null;
+  readonly lines: HerokuLine[];
+  /** Space fee + every line; leaves out the workloads in `unpriced`. */
+  readonly total: number;
+  /** Workloads this figure cannot run (no dyno of the tier is big enough) or whose memory is unknown. */
+  readonly unpriced: string[];
 }
 
 export interface HerokuEstimate {
   readonly currency: "USD";
-  readonly total: number;
-  readonly lines: HerokuLine[];
-  readonly privateSpace: number;
-  /** Workloads that no dyno fits, or whose memory is unknown. */
-  readonly unpriced: string[];
+  /** The like-for-like figure: the one to compare with the AWS estimate. */
+  readonly privateSpace: HerokuFigure;
+  /** No private network; for reference. */
+  readonly commonRuntime: HerokuFigure;
   readonly notes: string[];
+  /** The price-table sources the figures cite, key → description. */
+  readonly sources: Record<string, string>;
 }
 
-/** The smallest dyno with at least `memoryMiB` of memory. */
-export function dynoFor(memoryMiB: number, prices: HerokuPrices = HEROKU_PRICES) {
-  return [...prices.dynos]
+/** The smallest of `dynos` with at least `memoryMiB` of memory, or undefined when none is. */
+export function dynoFor(memoryMiB: number, dynos: readonly HerokuDyno[]): HerokuDyno | undefined {
+  return [...dynos]
     .sort((a, b) => a.memoryMiB - b.memoryMiB)
     .find((dyno) => dyno.memoryMiB >= memoryMiB);
+}
+
+interface Workload {
+  readonly workload: string;
+  readonly tasks: number;
+  readonly memoryMiB?: number;
+}
+
+/** Each ECS service as a workload: its component's name, desired count and task memory. */
+function workloads(resources: readonly RecordedResource[]): Workload[] {
+  return resources
+    .filter((r) => r.type === TYPES.service)
+    .map((service) => {
+      const definition = serviceTaskDefinition(resources, service);
+      return {
+        workload: ownerOf(resources, service).name,
+        tasks: num(service.inputs.desiredCount) ?? 0,
+        memoryMiB: definition ? taskSize(definition)?.memoryMiB : undefined,
+      };
+    })
+    .sort((a, b) => a.workload.localeCompare(b.workload));
+}
+
+/** "14 GB" for 14336 MiB, "512 MB" for 512 MiB: how Heroku states dyno memory. */
+export function dynoMemory(memoryMiB: number): string {
+  return memoryMiB >= 1024 ? `${memoryMiB / 1024} GB` : `${memoryMiB} MB`;
+}
+
+function figure(
+  name: string,
+  privateNetwork: boolean,
+  space: HerokuFigure["space"],
+  dynos: readonly HerokuDyno[],
+  all: readonly Workload[],
+): HerokuFigure {
+  const lines: HerokuLine[] = [];
+  const unpriced: string[] = [];
+  const largest = [...dynos].sort((a, b) => b.memoryMiB - a.memoryMiB)[0];
+  for (const { workload, tasks, memoryMiB } of all) {
+    if (memoryMiB === undefined) {
+      unpriced.push(`${workload}: task memory unknown`);
+      continue;
+    }
+    const dyno = dynoFor(memoryMiB, dynos);
+    if (dyno === undefined) {
+      const limit = largest ? ` (${largest.name} has ${dynoMemory(largest.memoryMiB)})` : "";
+      unpriced.push(
+        `${workload}: does not fit, ${memoryMiB} MiB per task is more than any ${name} dyno${limit}`,
+      );
+      continue;
+    }
+    lines.push({
+      workload,
+      tasks,
+      memoryMiB,
+      dyno: dyno.name,
+      dynoMemoryMiB: dyno.memoryMiB,
+      dynoMonthly: dyno.monthly,
+      monthly: roundCents(tasks * dyno.monthly),
+      source: `${dyno.source} ${dyno.date}; memory: ${dyno.memorySource}`,
+    });
+  }
+  const fee = space?.monthly ?? 0;
+  return {
+    name,
+    privateNetwork,
+    space,
+    lines,
+    total: roundCents(lines.reduce((sum, l) => sum + l.monthly, fee)),
+    unpriced,
+  };
 }
 
 export function estimateHeroku(
   resources: readonly RecordedResource[],
   prices: HerokuPrices = HEROKU_PRICES,
 ): HerokuEstimate {
-  const lines: HerokuLine[] = [];
-  const unpriced: string[] = [];
-  for (const service of resources.filter((r) => r.type === TYPES.service)) {
-    const workload = ownerOf(resources, service).name;
-    const definition = serviceTaskDefinition(resources, service);
-    const size = definition ? taskSize(definition) : undefined;
-    const tasks = num(service.inputs.desiredCount) ?? 0;
-    if (size === undefined) {
-      unpriced.push(`${workload}: task memory unknown`);
-      continue;
-    }
-    const dyno = dynoFor(size.memoryMiB, prices);
-    if (dyno === undefined) {
-      unpriced.push(`${workload}: ${size.memoryMiB} MiB per task is more than any listed dyno`);
-      continue;
-    }
-    lines.push({
-      workload,
-      tasks,
-      memoryMiB: size.memoryMiB,
-      dyno: dyno.name,
-      dynoMonthly: dyno.monthly,
-      monthly: roundCents(tasks * dyno.monthly),
-    });
-  }
-  lines.sort((a, b) => a.workload.localeCompare(b.workload));
-  const privateSpace = prices.privateSpace.monthly;
+  const all = workloads(resources);
+  const ps = prices.privateSpace;
+  const cr = prices.commonRuntime;
+  const privateSpace = figure(
+    ps.name,
+    true,
+    { name: ps.name, monthly: ps.monthly, source: `${ps.source} ${ps.date}` },
+    ps.dynos,
+    all,
+  );
+  const commonRuntime = figure(cr.name, false, null, cr.dynos, all);
+  const cited = [ps, ...ps.dynos, ...cr.dynos].flatMap((p) =>
+    "memorySource" in p ? [p.source, p.memorySource] : [p.source],
+  );
   return {
     currency: "USD",
-    total: roundCents(lines.reduce((sum, l) => sum + l.monthly, privateSpace)),
-    lines,
     privateSpace,
-    unpriced,
-    notes: [prices.privateDynoNote, `prices: ${prices.privateSpace.source} (dyno list prices)`],
+    commonRuntime,
+    notes: [
+      "Compare with the Private Space: the stack is a private network, and a Private Space runs only Private-tier dynos.",
+      "Monthly list prices (prorated per second); Enterprise contracts can differ.",
+    ],
+    sources: Object.fromEntries(
+      [...new Set(cited)].sort().map((key) => [key, PRICE_SOURCES[key] ?? "(not in the table)"]),
+    ),
   };
 }

@@ -8,7 +8,7 @@ import { readStackConfig } from "../stack-files";
 import { RecordedResource, synthesize } from "../synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
 import { CostEstimate, estimateCost } from "./cost";
-import { estimateHeroku, HerokuEstimate } from "./heroku";
+import { dynoMemory, estimateHeroku, HerokuEstimate, HerokuFigure } from "./heroku";
 import { buildInventory, Inventory, renderInventory } from "./inventory";
 import { PriceTable } from "./price-table";
 import { byTypeAndName, shortType } from "./resources";
@@ -139,17 +139,40 @@ function renderCost(plan: PlanDocument): string[] {
   return lines;
 }
 
+function renderHerokuFigure(figure: HerokuFigure, about: string): string[] {
+  const lines = [`  ${`${figure.name} (${about})`.padEnd(74)}${usd(figure.total).padStart(12)}`];
+  if (figure.space) {
+    const fee = `${figure.space.name} fee`;
+    lines.push(
+      `    ${fee.padEnd(72)}${usd(figure.space.monthly).padStart(12)}  ${figure.space.source}`,
+    );
+  }
+  for (const l of figure.lines) {
+    const what = `${l.tasks} × ${l.dyno} (${dynoMemory(l.dynoMemoryMiB)}) for ${l.memoryMiB} MiB tasks`;
+    lines.push(
+      `    ${l.workload.padEnd(20)}${what.padEnd(52)}${usd(l.monthly).padStart(12)}  ${l.source}`,
+    );
+  }
+  for (const u of figure.unpriced) lines.push(`    not in the total: ${u}`);
+  return lines;
+}
+
 function renderHeroku(plan: PlanDocument): string[] {
   const { heroku, cost } = plan;
-  const lines = [`The same workloads on Heroku (list prices): ${usd(heroku.total)} per month`];
-  for (const l of heroku.lines) {
-    const what = `${l.tasks} × ${l.dyno ?? "?"} (task memory ${l.memoryMiB} MiB)`;
-    lines.push(`  ${l.workload.padEnd(20)}${what.padEnd(44)}${usd(l.monthly).padStart(12)}`);
-  }
-  lines.push(`  ${"Private Space".padEnd(64)}${usd(heroku.privateSpace).padStart(12)}`);
-  for (const u of heroku.unpriced) lines.push(`  not compared: ${u}`);
+  const { privateSpace, commonRuntime } = heroku;
+  const lines = [
+    `The same workloads on Heroku (list prices): ${usd(privateSpace.total)} per month in a Private Space, ${usd(commonRuntime.total)} on the Common Runtime`,
+    ...renderHerokuFigure(privateSpace, "a private network, like the VPC"),
+    ...renderHerokuFigure(commonRuntime, "no private network; for reference"),
+  ];
   for (const note of heroku.notes) lines.push(`  Note: ${note}`);
-  lines.push(`  AWS estimate ${usd(cost.total)} vs Heroku ${usd(heroku.total)}`);
+  lines.push("  Sources:");
+  for (const [key, text] of Object.entries(heroku.sources)) lines.push(`    ${key}: ${text}`);
+  const left = privateSpace.unpriced.length;
+  const more = left > 0 ? ` + ${left} workload${left === 1 ? "" : "s"} not in it` : "";
+  lines.push(
+    `  AWS estimate ${usd(cost.total)} vs Heroku Private Space ${usd(privateSpace.total)}${more} (Common Runtime, without a private network: ${usd(commonRuntime.total)})`,
+  );
   return lines;
 }
 

@@ -21,18 +21,28 @@ export interface HerokuDyno {
   readonly name: string;
   readonly memoryMiB: number;
   readonly monthly: number;
+  /** Where the price comes from (a key of `PRICE_SOURCES`). */
   readonly source: string;
+  /** Where the memory size comes from (a key of `PRICE_SOURCES`). */
+  readonly memorySource: string;
   readonly date: string;
 }
 
+/** Heroku list prices: the Private Space (a private network, like the VPC) and the Common Runtime. */
 export interface HerokuPrices {
-  readonly dynos: readonly HerokuDyno[];
   readonly privateSpace: {
     readonly name: string;
+    /** The space's own monthly fee, before any dyno. */
     readonly monthly: number;
     readonly source: string;
+    readonly date: string;
+    /** The Private-tier dynos, the only ones that run in a Private Space. */
+    readonly dynos: readonly HerokuDyno[];
   };
-  readonly privateDynoNote: string;
+  readonly commonRuntime: {
+    readonly name: string;
+    readonly dynos: readonly HerokuDyno[];
+  };
 }
 
 export const PRICE_SOURCES: Readonly<Record<string, string>> = data.sources;
