@@ -66,7 +66,7 @@ describe("infra CLI: arguments", () => {
       run: ["<workload>", "<command...>", "--stack"],
       logs: ["<workload>", "--stack", "--since", "--follow"],
       status: ["--stack", "--json"],
-      scale: ["<workload>", "<count>", "--stack", "--yes"],
+      scale: ["<workload>", "<count>", "--stack", "--yes", "--min", "--max"],
     };
     for (const [command, options] of Object.entries(expected)) {
       it(`${command} --help shows its arguments and options`, async () => {
@@ -206,10 +206,10 @@ describe("infra CLI: arguments", () => {
     });
 
     it("a scale the program would reject fails before the config is changed", async () => {
-      // api autoscales between 1 and 4 tasks in the dev fixture.
-      const run = await runCli(["scale", "api", "9", "--stack", "dev"]);
+      // The dev fixture's worker jobs has no queue, so its autoscaling.min cannot be 0.
+      const run = await runCli(["scale", "jobs", "0", "--stack", "dev"]);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /vitcord-infra:services\.api\.desiredCount = 9/);
+      assert.match(run.stderr, /vitcord-infra:workers\.jobs\.autoscaling\.min = 0/);
       assert.deepEqual(run.opened, []);
     });
   });

@@ -227,10 +227,11 @@ describe("infra CLI: stack operations", () => {
       );
     });
 
-    it("scale sets a worker's desired count by path, then deploys", async () => {
+    it("scale sets an autoscaled worker's minimum and desired count by path, then deploys", async () => {
       const run = await runCli(["scale", "jobs", "2", "--stack", "dev"], { env: ENV });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(calls(run.stack), [
+        ["setConfig", "vitcord-infra:workers.jobs.autoscaling.min", { value: "2" }, true],
         ["setConfig", "vitcord-infra:workers.jobs.desiredCount", { value: "2" }, true],
         ["up", { color: "never", onEvent: "function", message: "scale jobs 2" }],
       ]);

@@ -3,6 +3,7 @@ import { checkCredentials } from "./aws";
 import type { AutomationStack, CliContext } from "./context";
 import { CliError, PulumiNotInstalledError } from "./errors";
 import { countChanges, formatChanges, formatDuration, Progress } from "./progress";
+import { describeScale, planScale, scalingBoundsOf } from "./scale";
 import { openStack } from "./workspace";
 import {
   checkConfigChanges,
@@ -235,26 +236,39 @@ export async function releaseCommand(
   return 0;
 }
 
-/** `scale <workload> <count>`: set the desired count in the stack config and deploy it. */
+/** `scale` options: the new autoscaling bounds, for an autoscaled workload only. */
+export interface ScaleOptions extends StackOptions {
+  readonly min?: string;
+  readonly max?: string;
+}
+
+/**
+ * `scale <workload> <count> [--min n] [--max n]`: run that many tasks. Without autoscaling it sets
+ * `desiredCount`; with it, `autoscaling.min` (and `desiredCount`), since autoscaling owns the
+ * running count (see planScale). Then it deploys.
+ */
 export async function scaleCommand(
   ctx: CliContext,
   name: string,
   countText: string,
-  opts: StackOptions,
+  opts: ScaleOptions,
 ): Promise<number> {
   const count = parseCount(countText);
+  const min = opts.min !== undefined ? parseCount(opts.min, "--min") : undefined;
+  const max = opts.max !== undefined ? parseCount(opts.max, "--max") : undefined;
   const info = loadStack(opts.stack, ctx.projectDir);
   const workload = resolveWorkload(info, name);
-  const changes: ConfigChange[] = [
-    { path: [`${workload.kind}s`, name, "desiredCount"], value: String(count) },
-  ];
-  checkConfigChanges(opts.stack, ctx.projectDir, changes);
+  const current = scalingBoundsOf(opts.stack, ctx.projectDir, workload);
+  const plan = planScale({ workload, stack: opts.stack, count, min, max }, current);
+  checkConfigChanges(opts.stack, ctx.projectDir, plan.changes);
   await confirmProtected(ctx, info, `scale ${name} to ${count} in`, opts.yes);
   const stack = await prepare(ctx, info, opts);
-  await applyChanges(stack, changes);
+  await applyChanges(stack, plan.changes);
   ctx.stderr.write(
-    `Scaling ${name} to ${count} in ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it).\n`,
+    `Scaling ${name} to ${count} in ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it). ` +
+      `${describeScale(name, count, plan)}\n`,
   );
-  await operate(ctx, stack, "up", opts, `scale ${name} ${count}`);
+  const bounds = `${min !== undefined ? ` --min ${min}` : ""}${max !== undefined ? ` --max ${max}` : ""}`;
+  await operate(ctx, stack, "up", opts, `scale ${name} ${count}${bounds}`);
   return 0;
 }

@@ -3,6 +3,7 @@ import type { CliContext } from "./context";
 import {
   outputsCommand,
   releaseCommand,
+  ScaleOptions,
   scaleCommand,
   StackCommand,
   stackCommand,
@@ -143,15 +144,20 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   stackOptions(
     program
       .command("scale")
-      .description("set a service's or worker's desired task count and deploy it")
+      .description(
+        "run this many tasks of a service or worker and deploy it: its desired count, or with " +
+          "autoscaling its minimum (autoscaling owns the running count)",
+      )
       .argument("<workload>", "a configured service or worker")
       .argument("<count>", "tasks to run, 0 or more"),
   )
+    .option("--max <n>", "with autoscaling: also set autoscaling.max (needed for a count above it)")
+    .option("--min <n>", "with autoscaling: set autoscaling.min to n (at most count), not to count")
     .option("--json", "print the summary as JSON")
     .option("-y, --yes", "confirm scaling a protected (prod) stack without asking")
     .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
     .action(
-      run((workload: string, count: string, opts: StackOptions) =>
+      run((workload: string, count: string, opts: ScaleOptions) =>
         scaleCommand(ctx, workload, count, opts),
       ),
     );

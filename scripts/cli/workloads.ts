@@ -174,11 +174,11 @@ export function parseImageTag(tag: string): string {
   return tag;
 }
 
-/** A desired count: a whole number from 0 (scale to zero) up. */
-export function parseCount(text: string): number {
+/** A task count (the count, --min, --max): a whole number from 0 (scale to zero) up. */
+export function parseCount(text: string, what = "count"): number {
   if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(Number(text))) {
     throw new CliError(
-      `Invalid count ${JSON.stringify(text)}: must be a whole number of tasks, 0 or more.`,
+      `Invalid ${what} ${JSON.stringify(text)}: must be a whole number of tasks, 0 or more.`,
     );
   }
   return Number(text);
