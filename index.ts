@@ -4,7 +4,9 @@ import { PrivateNetwork } from "./components";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
 import { ENVIRONMENT_DEFAULTS } from "./components/config/environment";
+import { queuesProducedBy } from "./components/config/worker";
 import { FargateWorker, workerImage } from "./components/worker";
+import { workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
@@ -47,6 +49,13 @@ const cluster = new Ec2Cluster(
   { providers: { aws: provider } },
 );
 
+// The workers' queues come before the services: a producer (`queue.producers`) gets a queue's URL
+// in its task definition, and the worker, declared after the services whose image it may run,
+// consumes it.
+const queues = workerQueues(config.workers, config.deletionProtection, {
+  providers: { aws: provider },
+});
+
 // One load-balanced web service per `vitcord-infra:services` entry: adding one to a stack file
 // adds a service, with no code change.
 const serviceComponents = Object.entries(config.services).map(
@@ -63,6 +72,9 @@ const serviceComponents = Object.entries(config.services).map(
         // ELB.5: access logs where an audit trail matters; dev skips the bucket.
         accessLogs: config.environment === "prod",
         execLogGroupArn: cluster.execLogGroupArn,
+        producesTo: Object.fromEntries(
+          queuesProducedBy(name, config.workers).map((worker) => [worker, queues[worker]!]),
+        ),
       },
       { providers: { aws: provider } },
     ),
@@ -82,7 +94,7 @@ const workerComponents = Object.entries(config.workers).map(
         ...workerImage(worker, imageSources),
         region: config.region,
         logRetentionDays: config.logRetentionDays,
-        protect: config.deletionProtection,
+        queue: queues[name],
         minHealthyPercent: workerDefaults.minHealthyPercent,
         maxHealthyPercent: workerDefaults.maxHealthyPercent,
       },

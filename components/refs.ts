@@ -27,3 +27,10 @@ export interface ClusterRef {
    */
   readonly serviceConnectClientSecurityGroupId: pulumi.Input<string>;
 }
+
+/** An SQS queue a worker consumes and producers send to. `WorkerQueue` provides it. */
+export interface QueueRef {
+  readonly url: pulumi.Input<string>;
+  readonly arn: pulumi.Input<string>;
+  readonly name: pulumi.Input<string>;
+}

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceConfig } from "./config/service";
+import { producerQueueVariable } from "./config/worker";
 import { PolicyStatement } from "./iam";
 import {
   createAccessLogBucket,
@@ -9,8 +10,9 @@ import {
   createServiceSecurityGroups,
 } from "./load-balancer";
 import { ecsServiceOptions, statefulResourceOptions } from "./options";
-import { ClusterRef, NetworkRef } from "./refs";
+import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { HTTP_PORT_NAME, WorkloadTask } from "./task";
+import { queueProducerStatement } from "./worker-queue";
 
 /** How many tagged images an ECR repository keeps (older ones expire), and untagged image days. */
 export const ECR_KEEP_TAGGED_IMAGES = 30;
@@ -79,6 +81,13 @@ export interface LoadBalancedServiceArgs {
    * @default undefined
    */
   readonly execLogGroupArn?: pulumi.Input<string>;
+  /**
+   * Worker queues this service sends jobs to, by worker name (it is in their `queue.producers`):
+   * the task role may send to exactly these, and the container gets each URL as
+   * `<WORKER>_QUEUE_URL` (`producerQueueVariable`).
+   * @default {}
+   */
+  readonly producesTo?: Readonly<Record<string, QueueRef>>;
 }
 
 /**
@@ -153,6 +162,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
             },
           ]
         : [];
+    const produces = Object.entries(args.producesTo ?? {});
     const task = new WorkloadTask(
       name,
       {
@@ -166,7 +176,15 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         logRetentionDays: retentionDays,
         repositoryArn: svc.image === undefined ? repository.arn : undefined,
         execEnabled: svc.execEnabled,
-        taskPolicyStatements: execStatements,
+        taskPolicyStatements: [
+          ...execStatements,
+          ...(produces.length === 0
+            ? []
+            : [queueProducerStatement(produces.map(([, queue]) => queue.arn))]),
+        ],
+        deployTimeEnvironment: Object.fromEntries(
+          produces.map(([worker, queue]) => [producerQueueVariable(worker), queue.url]),
+        ),
       },
       { parent: this },
     );

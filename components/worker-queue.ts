@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { QUEUE_DEFAULTS } from "./config/worker";
+import { QUEUE_DEFAULTS, WorkerConfig, WorkerQueueConfig } from "./config/worker";
+import { PolicyStatement } from "./iam";
 import { statefulResourceOptions } from "./options";
+import { QueueRef } from "./refs";
 
 /** SQS's longest retention: a failed message waits 14 days in the dead-letter queue for a look. */
 export const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -31,7 +33,7 @@ export interface WorkerQueueArgs {
  * pay for or grant), a redrive policy after `maxReceiveCount` receives, and a redrive-allow policy
  * so that only this queue may use the dead-letter queue.
  */
-export class WorkerQueue extends pulumi.ComponentResource {
+export class WorkerQueue extends pulumi.ComponentResource implements QueueRef {
   public readonly url: pulumi.Output<string>;
   public readonly arn: pulumi.Output<string>;
   public readonly name: pulumi.Output<string>;
@@ -88,6 +90,86 @@ export class WorkerQueue extends pulumi.ComponentResource {
       deadLetterArn: this.deadLetterArn,
     });
   }
+}
+
+/**
+ * The queue of each worker that has one (`workers.<name>.queue`), by worker name: created (with
+ * its dead-letter queue) or, with `queue.arn`, the existing one. Declared before the web services
+ * and the workers, because producers get its URL and the worker consumes it.
+ */
+export function workerQueues(
+  workers: Readonly<Record<string, Pick<WorkerConfig, "queue">>>,
+  protect: boolean,
+  opts: pulumi.ComponentResourceOptions = {},
+): Record<string, QueueRef> {
+  const queues: Record<string, QueueRef> = {};
+  for (const [worker, { queue }] of Object.entries(workers)) {
+    if (queue !== undefined) queues[worker] = workerQueue(worker, queue, protect, opts);
+  }
+  return queues;
+}
+
+function workerQueue(
+  worker: string,
+  config: WorkerQueueConfig,
+  protect: boolean,
+  opts: pulumi.ComponentResourceOptions,
+): QueueRef {
+  if ("arn" in config) {
+    return {
+      url: queueUrlFromArn(config.arn),
+      arn: config.arn,
+      name: queueNameFromArn(config.arn),
+    };
+  }
+  return new WorkerQueue(
+    `${worker}-queue`,
+    {
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      maxReceiveCount: config.maxReceiveCount,
+      protect,
+    },
+    {
+      ...opts,
+      // The queue used to be the worker's child: the alias keeps the deployed queues (protected
+      // in prod) instead of replacing them.
+      aliases: [{ parent: pulumi.createUrn(worker, "vitcord:service:FargateWorker") }],
+    },
+  );
+}
+
+// ---- Who may do what on a queue: one statement builder for consumers and producers.
+
+/** The queue actions a consumer needs, and nothing else (no SendMessage, no queue management). */
+export const QUEUE_CONSUMER_ACTIONS = [
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+  "sqs:GetQueueAttributes",
+] as const;
+
+/** What a producer needs: send, and read the attributes (ActiveJob checks the queue exists). */
+export const QUEUE_PRODUCER_ACTIONS = ["sqs:SendMessage", "sqs:GetQueueAttributes"] as const;
+
+/** A task-role statement on exactly these queues (CKV_AWS_355: a resource, never `*`). */
+function queueStatement(
+  Sid: string,
+  actions: readonly string[],
+  Resource: pulumi.Input<string> | readonly pulumi.Input<string>[],
+): PolicyStatement {
+  return { Sid, Effect: "Allow", Action: [...actions], Resource };
+}
+
+/** The worker's task-role statement for consuming its queue. */
+export function queueConsumerStatement(queueArn: pulumi.Input<string>): PolicyStatement {
+  return queueStatement("ConsumeQueue", QUEUE_CONSUMER_ACTIONS, queueArn);
+}
+
+/** A producer's task-role statement for sending to the queues it is a producer of. */
+export function queueProducerStatement(
+  queueArns: readonly pulumi.Input<string>[],
+): PolicyStatement {
+  return queueStatement("SendToQueues", QUEUE_PRODUCER_ACTIONS, queueArns);
 }
 
 // ---- Pure helpers: existing queues by ARN, and the backlog scaling steps.

@@ -2,21 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENVIRONMENT_DEFAULTS } from "./config/environment";
 import { QUEUE_URL_VARIABLE, WorkerConfig } from "./config/worker";
-import { PolicyStatement } from "./iam";
 import { ecsServiceOptions } from "./options";
-import { ClusterRef, NetworkRef } from "./refs";
+import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { WorkloadTask } from "./task";
-import { backlogScaling, queueNameFromArn, queueUrlFromArn, WorkerQueue } from "./worker-queue";
+import { backlogScaling, queueConsumerStatement } from "./worker-queue";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
-
-/** The queue actions a consumer needs, and nothing else (no SendMessage, no queue management). */
-export const QUEUE_CONSUMER_ACTIONS = [
-  "sqs:ReceiveMessage",
-  "sqs:DeleteMessage",
-  "sqs:ChangeMessageVisibility",
-  "sqs:GetQueueAttributes",
-] as const;
 
 export interface FargateWorkerArgs {
   /** Where the tasks run: private subnets of this VPC. */
@@ -40,10 +31,11 @@ export interface FargateWorkerArgs {
    */
   readonly logRetentionDays?: number;
   /**
-   * `protect` and `retainOnDelete` on the queues (prod).
-   * @default false
+   * The queue it consumes, required when `worker.queue` is set: `workerQueues()` declares it
+   * before the web services, which may be its producers.
+   * @default undefined (no queue)
    */
-  readonly protect?: boolean;
+  readonly queue?: QueueRef;
   /**
    * Deployment floor, in percent of the desired count.
    * @default 50
@@ -88,9 +80,14 @@ export class FargateWorker extends pulumi.ComponentResource {
     super("vitcord:service:FargateWorker", name, args, opts);
     const worker = args.worker;
 
-    const queue = this.createQueue(name, worker, args.protect ?? false);
-    this.queueUrl = queue?.url;
-    this.queueArn = queue?.arn;
+    const queue = args.queue;
+    if ((queue === undefined) !== (worker.queue === undefined)) {
+      throw new Error(
+        `FargateWorker ${name}: \`queue\` must be given exactly when \`worker.queue\` is set.`,
+      );
+    }
+    this.queueUrl = queue === undefined ? undefined : pulumi.output(queue.url);
+    this.queueArn = queue === undefined ? undefined : pulumi.output(queue.arn);
 
     const task = new WorkloadTask(
       name,
@@ -187,41 +184,13 @@ export class FargateWorker extends pulumi.ComponentResource {
     });
   }
 
-  /** The queue the worker consumes: created here, or an existing one named by its ARN. */
-  private createQueue(
-    name: string,
-    worker: WorkerConfig,
-    protect: boolean,
-  ):
-    | { url: pulumi.Output<string>; arn: pulumi.Output<string>; name: pulumi.Output<string> }
-    | undefined {
-    const config = worker.queue;
-    if (config === undefined) return undefined;
-    if ("arn" in config) {
-      return {
-        url: pulumi.output(queueUrlFromArn(config.arn)),
-        arn: pulumi.output(config.arn),
-        name: pulumi.output(queueNameFromArn(config.arn)),
-      };
-    }
-    return new WorkerQueue(
-      `${name}-queue`,
-      {
-        visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
-        maxReceiveCount: config.maxReceiveCount,
-        protect,
-      },
-      { parent: this },
-    );
-  }
-
   /** Target tracking on CPU; with a queue, step scaling on its backlog as well. */
   private scale(
     name: string,
     worker: WorkerConfig,
     clusterName: pulumi.Input<string>,
     serviceName: pulumi.Output<string>,
-    queueName: pulumi.Output<string> | undefined,
+    queueName: pulumi.Input<string> | undefined,
   ): void {
     const target = new aws.appautoscaling.Target(
       `${name}-scaling`,
@@ -306,16 +275,6 @@ export class FargateWorker extends pulumi.ComponentResource {
       );
     }
   }
-}
-
-/** The task-role statement for consuming one queue (CKV_AWS_355: a resource, never `*`). */
-export function queueConsumerStatement(queueArn: pulumi.Input<string>): PolicyStatement {
-  return {
-    Sid: "ConsumeQueue",
-    Effect: "Allow",
-    Action: [...QUEUE_CONSUMER_ACTIONS],
-    Resource: queueArn,
-  };
 }
 
 /** What a worker needs from the web service whose repository it names. */

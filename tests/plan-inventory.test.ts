@@ -1,7 +1,8 @@
 import * as assert from "node:assert/strict";
 import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../scripts/lib/plan/diagram";
 import { buildInventory, renderInventory } from "../scripts/lib/plan/inventory";
-import { resource, smallStack } from "./plan-fixtures";
+import { api, jobs, resource, smallStack } from "./plan-fixtures";
+import { RecordedResource } from "../scripts/lib/synth";
 
 describe("plan: inventory", () => {
   const inventory = buildInventory(smallStack());
@@ -74,8 +75,27 @@ describe("plan: inventory", () => {
   });
 });
 
+/** A task-role policy of a workload with one statement on `queueArn`. */
+function queuePolicy(owner: RecordedResource, action: string, queueArn: unknown) {
+  const policy = { Statement: [{ Action: [action], Resource: queueArn }] };
+  return resource(
+    "aws:iam/rolePolicy:RolePolicy",
+    `${owner.name}-task`,
+    { policy: JSON.stringify(policy) },
+    owner,
+  );
+}
+
 describe("plan: diagram", () => {
-  const chart = mermaidFlowchart(smallStack());
+  // Queues are drawn by who uses them, read from the task-role policies: the worker consumes its
+  // queue, the api sends to it.
+  const stack = smallStack();
+  const jobsQueue = stack.find((r) => r.name === "jobs-queue")!.state.arn;
+  const chart = mermaidFlowchart([
+    ...stack,
+    queuePolicy(jobs, "sqs:ReceiveMessage", jobsQueue),
+    queuePolicy(api, "sqs:SendMessage", [jobsQueue]),
+  ]);
   const lines = chart.split("\n");
 
   it("is a Mermaid flowchart with the VPC and its public and private subnets", () => {
@@ -103,6 +123,8 @@ describe("plan: diagram", () => {
     assert.ok(lines.includes("  wrk_jobs --> endpoint_network_s3_endpoint"));
     assert.ok(lines.includes('    endpoint_network_s3_endpoint[("s3 gateway endpoint")]'));
     assert.ok(lines.includes("  wrk_jobs <--> queue_jobs_queue"));
+    assert.ok(lines.includes("  svc_api -- enqueues --> queue_jobs_queue"));
+    assert.ok(!mermaidFlowchart(stack).includes("queue_jobs_queue"), "no policy, no queue edge");
     assert.ok(!chart.includes("jobs_dlq"), "the dead-letter queue is not drawn");
   });
 

@@ -439,7 +439,11 @@ describe("LoadBalancedService", () => {
         { name: "DATABASE_URL", valueFrom: SSM },
         { name: "STRIPE_KEY", valueFrom: `${SM}:key::` },
       ]);
-      assert.deepEqual(view.container.environment, [{ name: "LOG_LEVEL", value: "debug" }]);
+      // Beside the configured variable, only the jobs queue's URL (the api is its producer).
+      assert.deepEqual(
+        (view.container.environment as { name: string }[]).map((e) => e.name),
+        ["JOBS_QUEUE_URL", "LOG_LEVEL"],
+      );
       assert.ok(!JSON.stringify(view.container.environment).includes("arn:"));
       // The execution role reads exactly these, not `*`.
       const policy = statements(view.one(ROLE_POLICY, "api-execution").inputs.policy);
@@ -487,7 +491,7 @@ describe("LoadBalancedService", () => {
       });
     });
 
-    it("leaves the task role empty unless config grants something (ECS Exec in dev's api)", () => {
+    it("leaves the task role empty unless config grants something (ECS Exec and the jobs queue in dev's api)", () => {
       const notifications = new ServiceView(dev, "notifications");
       assert.equal(
         notifications.all(ROLE_POLICY).filter((p) => p.name === "notifications-task").length,
@@ -503,6 +507,7 @@ describe("LoadBalancedService", () => {
       assert.deepEqual(api.map((s) => s.Sid).sort(), [
         "EcsExec",
         "FindExecLogGroup",
+        "SendToQueues",
         "WriteExecSessionLogs",
       ]);
     });

@@ -51,6 +51,17 @@ function children(run: ProgramRun, type: string, worker = "jobs"): RecordedResou
   return run.ofType(type).filter(under);
 }
 
+/**
+ * What the worker's queue component declared, of one type. The program declares the queues before
+ * the web services (producers need their URLs), so they sit beside the worker, not under it.
+ */
+function queueParts(run: ProgramRun, type = QUEUE, worker = "jobs"): RecordedResource[] {
+  const queues = run
+    .ofType("vitcord:service:WorkerQueue")
+    .filter((q) => q.name === `${worker}-queue`);
+  return queues.flatMap((q) => run.childrenOf(q)).filter((r) => r.type === type);
+}
+
 function only(run: ProgramRun, type: string, worker = "jobs"): RecordedResource {
   const found = children(run, type, worker);
   assert.equal(found.length, 1, `one ${type} under worker ${worker}`);
@@ -184,8 +195,8 @@ describe("FargateWorker", () => {
 
   it("creates an encrypted queue with a dead-letter queue, redrive and redrive-allow policies", () => {
     for (const run of [dev, prod]) {
-      const queue = children(run, QUEUE).find((q) => q.name === "jobs-queue")!;
-      const dlq = children(run, QUEUE).find((q) => q.name === "jobs-queue-dlq")!;
+      const queue = queueParts(run).find((q) => q.name === "jobs-queue")!;
+      const dlq = queueParts(run).find((q) => q.name === "jobs-queue-dlq")!;
       assert.equal(queue.inputs.sqsManagedSseEnabled, true);
       assert.equal(dlq.inputs.sqsManagedSseEnabled, true);
       assert.equal(dlq.inputs.messageRetentionSeconds, 1209600);
@@ -193,14 +204,16 @@ describe("FargateWorker", () => {
         deadLetterTargetArn: dlq.state.arn,
         maxReceiveCount: 5,
       });
-      const allow = only(run, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy");
+      const allows = queueParts(run, "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy");
+      assert.equal(allows.length, 1);
+      const allow = allows[0]!;
       assert.equal(allow.inputs.queueUrl, dlq.state.url);
       assert.deepEqual(JSON.parse(allow.inputs.redriveAllowPolicy as string), {
         redrivePermission: "byQueue",
         sourceQueueArns: [queue.state.arn],
       });
     }
-    const prodQueue = children(prod, QUEUE).find((q) => q.name === "jobs-queue")!;
+    const prodQueue = queueParts(prod).find((q) => q.name === "jobs-queue")!;
     assert.equal(prodQueue.inputs.visibilityTimeoutSeconds, 900);
     assert.deepEqual(
       (prod.outputs.workers as Record<string, Record<string, unknown>>).jobs!.queueArn,
@@ -213,7 +226,7 @@ describe("FargateWorker", () => {
       [dev, false],
       [prod, true],
     ] as const) {
-      const queues = children(run, QUEUE);
+      const queues = queueParts(run);
       assert.equal(queues.length, 2);
       for (const queue of queues) {
         assert.equal(queue.protect, stateful, `${queue.name} protect`);
@@ -231,7 +244,7 @@ describe("FargateWorker", () => {
   });
 
   it("gives the container its queue's URL", () => {
-    const queue = children(dev, QUEUE).find((q) => q.name === "jobs-queue")!;
+    const queue = queueParts(dev).find((q) => q.name === "jobs-queue")!;
     const [container] = JSON.parse(only(dev, TASK_DEF).inputs.containerDefinitions as string) as {
       environment: { name: string; value: string }[];
     }[];
@@ -263,7 +276,7 @@ describe("FargateWorker", () => {
         metricIntervalUpperBound: String(backlog),
         scalingAdjustment: 1,
       });
-      const queue = children(run, QUEUE).find((q) => q.name === "jobs-queue")!;
+      const queue = queueParts(run).find((q) => q.name === "jobs-queue")!;
       const alarm = children(run, ALARM).find((a) => a.name === "jobs-backlog-out")!;
       assert.equal(alarm.inputs.metricName, "ApproximateNumberOfMessagesVisible");
       assert.equal(alarm.inputs.namespace, "AWS/SQS");
@@ -276,7 +289,7 @@ describe("FargateWorker", () => {
   });
 
   it("lets the task role consume exactly the created queue, and the execution role differ (CKV_AWS_249)", () => {
-    const queue = children(dev, QUEUE).find((q) => q.name === "jobs-queue")!;
+    const queue = queueParts(dev).find((q) => q.name === "jobs-queue")!;
     const taskPolicy = children(dev, ROLE_POLICY).find((p) => p.name === "jobs-task")!;
     assert.deepEqual(statements(taskPolicy.inputs.policy), [
       {
@@ -300,7 +313,7 @@ describe("FargateWorker", () => {
       "dev",
       jobs({ queue: { arn: EXISTING_QUEUE, backlogPerTask: 20 } }),
     );
-    assert.equal(children(run, QUEUE).length, 0);
+    assert.equal(queueParts(run).length, 0);
     const taskPolicy = children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!;
     assert.deepEqual(
       statements(taskPolicy.inputs.policy).map((s) => s.Resource),
@@ -318,7 +331,7 @@ describe("FargateWorker", () => {
 
   it("without a queue: CPU scaling only, no queue permission, no queue outputs", async () => {
     const run = await runProgram("dev", jobs());
-    assert.equal(children(run, QUEUE).length, 0);
+    assert.equal(queueParts(run).length, 0);
     assert.equal(children(run, ALARM).length, 0);
     assert.deepEqual(
       children(run, POLICY).map((p) => p.name),
@@ -424,7 +437,7 @@ describe("FargateWorker", () => {
     const task = only(dev, TASK_DEF);
     const [container] = JSON.parse(task.inputs.containerDefinitions as string) as unknown[];
     assert.equal(task.parent?.type, "vitcord:task:WorkloadTask");
-    const queue = children(dev, QUEUE).find((q) => q.name === "jobs-queue")!;
+    const queue = queueParts(dev).find((q) => q.name === "jobs-queue")!;
     const config = parseStackConfig("dev", {
       "aws:region": "us-east-1",
       "vitcord-infra:environment": "dev",
@@ -519,6 +532,7 @@ describe("workers config", () => {
       visibilityTimeoutSeconds: 300,
       maxReceiveCount: 5,
       backlogPerTask: 100,
+      producers: [],
     });
   });
 

@@ -4,7 +4,7 @@ import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
-import { checkWorkerRepositories, workersSchema } from "./worker";
+import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
 
 const logRetention = z
   .number()
@@ -32,7 +32,8 @@ export function stackSchema(environment: Environment) {
     services: servicesSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
-    .superRefine(checkWorkerRepositories);
+    .superRefine(checkWorkerRepositories)
+    .superRefine(checkQueueProducers);
 }
 
 export type ProjectConfig = z.output<ReturnType<typeof stackSchema>>;

@@ -80,17 +80,44 @@ export const QUEUE_DEFAULTS = {
 /** The environment variable a worker with a queue gets: its queue's URL. */
 export const QUEUE_URL_VARIABLE = "SQS_QUEUE_URL";
 
+/**
+ * The environment variable a producer (a web service in `queue.producers`) gets with a worker's
+ * queue URL: `<WORKER>_QUEUE_URL`, e.g. `JOBS_QUEUE_URL`, `MAIL_SENDER_QUEUE_URL`.
+ */
+export function producerQueueVariable(worker: string): string {
+  return `${worker.toUpperCase().replace(/-/g, "_")}_QUEUE_URL`;
+}
+
+/** The workers whose queues a web service sends to (it is in their `queue.producers`), sorted. */
+export function queuesProducedBy(
+  service: string,
+  workers: Readonly<Record<string, { readonly queue?: { readonly producers: readonly string[] } }>>,
+): string[] {
+  return Object.entries(workers)
+    .filter(([, worker]) => worker.queue?.producers.includes(service) ?? false)
+    .map(([name]) => name)
+    .sort();
+}
+
 const SQS_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 
-/** The queue a worker consumes: one the program creates, or an existing one by ARN. */
+/**
+ * The queue a worker consumes: one the program creates, or an existing one by ARN; either way the
+ * web services in `producers` may send to it.
+ */
 export type WorkerQueueConfig =
   | {
       readonly create: true;
       readonly visibilityTimeoutSeconds: number;
       readonly maxReceiveCount: number;
       readonly backlogPerTask: number;
+      readonly producers: readonly string[];
     }
-  | { readonly arn: string; readonly backlogPerTask: number };
+  | {
+      readonly arn: string;
+      readonly backlogPerTask: number;
+      readonly producers: readonly string[];
+    };
 
 const queueSchema = strictObject({
   create: booleanFlag.optional(),
@@ -101,6 +128,13 @@ const queueSchema = strictObject({
   visibilityTimeoutSeconds: intInRange(0, 43200, "seconds").optional(),
   maxReceiveCount: intInRange(1, 1000, "receives").optional(),
   backlogPerTask: intInRange(1, 100000, "messages").default(QUEUE_DEFAULTS.backlogPerTask),
+  /** Web services allowed to send to the queue (checkQueueProducers names them). */
+  producers: z
+    .array(resourceName, { error: "must be a list of web service names, e.g. [api]" })
+    .refine((names) => new Set(names).size === names.length, {
+      error: "must name each web service once",
+    })
+    .default([]),
 })
   .superRefine((queue, ctx) => {
     const creates = queue.create === true;
@@ -124,13 +158,14 @@ const queueSchema = strictObject({
   })
   .transform((queue): WorkerQueueConfig =>
     queue.arn !== undefined
-      ? { arn: queue.arn, backlogPerTask: queue.backlogPerTask }
+      ? { arn: queue.arn, backlogPerTask: queue.backlogPerTask, producers: queue.producers }
       : {
           create: true,
           visibilityTimeoutSeconds:
             queue.visibilityTimeoutSeconds ?? QUEUE_DEFAULTS.visibilityTimeoutSeconds,
           maxReceiveCount: queue.maxReceiveCount ?? QUEUE_DEFAULTS.maxReceiveCount,
           backlogPerTask: queue.backlogPerTask,
+          producers: queue.producers,
         },
   );
 
@@ -293,6 +328,54 @@ export function checkWorkerRepositories(
         message: `must name a web service in vitcord-infra:services (configured: ${serviceNames.length > 0 ? serviceNames.join(", ") : "none"})`,
       });
     }
+  }
+}
+
+/**
+ * The rule between queues and web services, for the stack schema's superRefine: each of
+ * `workers.<name>.queue.producers` is a configured web service, and that service does not set the
+ * `<WORKER>_QUEUE_URL` variable the program gives it.
+ */
+export function checkQueueProducers(
+  config: {
+    readonly workers: Readonly<
+      Record<string, { readonly queue?: { readonly producers: readonly string[] } }>
+    >;
+    readonly services: Readonly<
+      Record<
+        string,
+        {
+          readonly environment: Readonly<Record<string, string>>;
+          readonly secrets: Readonly<Record<string, string>>;
+        }
+      >
+    >;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const serviceNames = Object.keys(config.services);
+  for (const [name, worker] of Object.entries(config.workers)) {
+    worker.queue?.producers.forEach((producer, i) => {
+      const service = config.services[producer];
+      if (service === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["workers", name, "queue", "producers", i],
+          message: `must name a web service in vitcord-infra:services (configured: ${serviceNames.length > 0 ? serviceNames.join(", ") : "none"})`,
+        });
+        return;
+      }
+      const variable = producerQueueVariable(name);
+      for (const key of ["environment", "secrets"] as const) {
+        if (Object.hasOwn(service[key], variable)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["services", producer, key, variable],
+            message: `is set to the ${name} worker's queue URL (workers.${name}.queue.producers); remove it or rename it`,
+          });
+        }
+      }
+    });
   }
 }
 

@@ -4,7 +4,7 @@
  * and their queues; the cluster's EC2 capacity; the VPC endpoints. Markdown, so GitHub renders it.
  */
 import { buildInventory, InventoryComponent } from "./inventory";
-import { natGatewayCount, ownerOf, RecordedResource, str, TYPES } from "./resources";
+import { natGatewayCount, obj, ownerOf, RecordedResource, str, TYPES } from "./resources";
 
 /** A Mermaid node id: letters, digits and underscores only. */
 export function nodeId(prefix: string, name: string): string {
@@ -31,13 +31,9 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
   const workloads = inventory.components.filter((c) => c.kind === "service" || c.kind === "worker");
   const clusters = inventory.components.filter((c) => c.kind === "cluster");
   const endpoints = resources.filter((r) => r.type === TYPES.vpcEndpoint);
-  const queuesOf = (component: string) =>
-    resources.filter(
-      (r) =>
-        r.type === TYPES.queue &&
-        ownerOf(resources, r).name === component &&
-        r.inputs.redrivePolicy !== undefined,
-    );
+  const queueUse = queueUseByWorkload(resources);
+  const queuesOf = (component: string, use: QueueUse) =>
+    (queueUse.get(component) ?? []).filter((u) => u.use === use).map((u) => u.queue);
 
   const out = ["flowchart LR", `  internet((Internet))`];
   const cidr = str(vpc?.inputs.cidrBlock) ?? "";
@@ -77,7 +73,7 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
   }
   out.push("  end");
   for (const w of workloads) {
-    for (const queue of queuesOf(w.component)) {
+    for (const queue of queuesOf(w.component, "consumes")) {
       out.push(`  ${nodeId("queue", queue.name)}[(${label(`${w.component} queue (SQS)`)})]`);
     }
   }
@@ -92,11 +88,49 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
     if (nat !== undefined && nat.count > 0) out.push(`  ${node} --> nat`);
     for (const endpoint of endpoints)
       out.push(`  ${node} --> ${nodeId("endpoint", endpoint.name)}`);
-    for (const queue of queuesOf(w.component))
+    for (const queue of queuesOf(w.component, "consumes"))
       out.push(`  ${node} <--> ${nodeId("queue", queue.name)}`);
+    for (const queue of queuesOf(w.component, "sends"))
+      out.push(`  ${node} -- enqueues --> ${nodeId("queue", queue.name)}`);
   }
   if (nat !== undefined && nat.count > 0) out.push("  nat --> internet");
   return out.join("\n");
+}
+
+type QueueUse = "consumes" | "sends";
+
+/**
+ * Which workloads use which queues (those with a dead-letter queue), read from the task-role
+ * policies rather than from ownership: the program declares the queues before the workloads, and
+ * a queue's producers are other components. A statement on the queue's ARN with
+ * `sqs:ReceiveMessage` consumes it; one with `sqs:SendMessage` sends to it.
+ */
+function queueUseByWorkload(
+  resources: readonly RecordedResource[],
+): Map<string, { queue: RecordedResource; use: QueueUse }[]> {
+  const queues = resources.filter(
+    (r) => r.type === TYPES.queue && r.inputs.redrivePolicy !== undefined,
+  );
+  const uses = new Map<string, { queue: RecordedResource; use: QueueUse }[]>();
+  for (const policy of resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")) {
+    const text = str(policy.inputs.policy);
+    if (text === undefined) continue;
+    const statements = (JSON.parse(text) as { Statement?: unknown[] }).Statement ?? [];
+    const owner = ownerOf(resources, policy).name;
+    for (const statement of statements.map(obj)) {
+      const actions = [statement.Action].flat();
+      const targets = [statement.Resource].flat();
+      for (const queue of queues.filter((q) => targets.includes(q.state.arn))) {
+        const use = actions.includes("sqs:ReceiveMessage")
+          ? "consumes"
+          : actions.includes("sqs:SendMessage")
+            ? "sends"
+            : undefined;
+        if (use !== undefined) uses.set(owner, [...(uses.get(owner) ?? []), { queue, use }]);
+      }
+    }
+  }
+  return uses;
 }
 
 /** The Markdown document `--diagram` writes. */
