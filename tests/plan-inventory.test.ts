@@ -3,11 +3,12 @@ import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../scripts/lib
 import { buildInventory, renderInventory } from "../scripts/lib/plan/inventory";
 import { api, jobs, resource, smallStack } from "./plan-fixtures";
 import { RecordedResource } from "../scripts/lib/synth";
+import { runProgram } from "./harness";
 
 describe("plan: inventory", () => {
   const inventory = buildInventory(smallStack());
 
-  it("groups resources by their outermost component, in declaration order", () => {
+  it("groups resources by their outermost component, in the program's wiring order", () => {
     assert.deepEqual(
       inventory.components.map((c) => `${c.component}:${c.kind}:${c.resourceCount}`),
       [
@@ -20,6 +21,35 @@ describe("plan: inventory", () => {
       ],
     );
     assert.equal(inventory.resourceCount, 22);
+  });
+
+  it("orders components as the program wires them, whatever order the engine declared them in", () => {
+    const reversed = buildInventory([...smallStack()].reverse());
+    assert.deepEqual(
+      reversed.components.map((c) => c.component),
+      inventory.components.map((c) => c.component),
+    );
+  });
+
+  it("gives a worker's queue its own line, after the web services and before the workers", async () => {
+    const run = await runProgram("dev");
+    const components = buildInventory(run.resources).components;
+    assert.deepEqual(
+      components.map((c) => `${c.component}:${c.kind}`),
+      [
+        "stack:other",
+        "network:network",
+        "cluster:cluster",
+        "api:service",
+        "notifications:service",
+        "jobs-queue:queue",
+        "jobs:worker",
+      ],
+    );
+    assert.equal(
+      components.find((c) => c.kind === "queue")?.summary,
+      "jobs-queue: SQS queue + dead-letter queue",
+    );
   });
 
   it("counts resources per type within a component", () => {

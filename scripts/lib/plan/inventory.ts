@@ -22,7 +22,7 @@ import {
   TYPES,
 } from "./resources";
 
-export type ComponentKind = "network" | "cluster" | "service" | "worker" | "other";
+export type ComponentKind = "network" | "cluster" | "service" | "queue" | "worker" | "other";
 
 export interface InventoryComponent {
   readonly component: string;
@@ -103,6 +103,9 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
+  const queues = ofType(members, TYPES.queue);
+  if (queues.length > 0)
+    return { kind: "queue", summary: `${owner.name}: ${queuesPhrase(queues)}` };
   const where = owner.type === STACK_OWNER.type ? "declared at the top of the program" : "";
   return { kind: "other", summary: where || plural(members.length, "resource") };
 }
@@ -184,17 +187,18 @@ export function workloadSummary(
   }
   for (const service of services) parts.push(taskSummary(all, service, members));
   const queues = ofType(members, TYPES.queue);
-  if (queues.length > 0) {
-    const redriven = queues.filter((q) => q.inputs.redrivePolicy !== undefined).length;
-    parts.push(
-      redriven > 0 && queues.length > redriven
-        ? "SQS queue + dead-letter queue"
-        : plural(queues.length, "SQS queue"),
-    );
-  }
+  if (queues.length > 0) parts.push(queuesPhrase(queues));
   if (ofType(members, TYPES.repository).length > 0) parts.push("ECR repository");
   if (ofType(members, TYPES.bucket, TYPES.bucketV2).length > 0) parts.push("access logs to S3");
   return parts.join(", ");
+}
+
+/** "SQS queue + dead-letter queue", or "2 SQS queues" where none redrives to another. */
+function queuesPhrase(queues: readonly RecordedResource[]): string {
+  const redriven = queues.filter((q) => q.inputs.redrivePolicy !== undefined).length;
+  return redriven > 0 && queues.length > redriven
+    ? "SQS queue + dead-letter queue"
+    : plural(queues.length, "SQS queue");
 }
 
 function taskSummary(

@@ -141,7 +141,28 @@ export function ownerOf(resources: readonly RecordedResource[], resource: Record
   return owner === undefined ? STACK_OWNER : { name: owner.name, type: owner.type };
 }
 
-/** Resources grouped by owning component, in first-declared order. */
+/**
+ * The order components are shown in, as the program wires them: the stack's own resources, the
+ * network, the cluster, the web services, the queues, the workers; anything else last.
+ */
+const COMPONENT_ORDER: readonly string[] = [
+  STACK_OWNER.type,
+  "vitcord:network:PrivateNetwork",
+  "vitcord:cluster:Ec2Cluster",
+  "vitcord:service:LoadBalancedService",
+  "vitcord:service:WorkerQueue",
+  "vitcord:service:FargateWorker",
+];
+
+function componentRank(owner: Owner): number {
+  const rank = COMPONENT_ORDER.indexOf(owner.type);
+  return rank === -1 ? COMPONENT_ORDER.length : rank;
+}
+
+/**
+ * Resources grouped by owning component, components in the program's wiring order and by name
+ * within a kind, so the order never depends on when the engine happened to register them.
+ */
 export function groupByOwner(
   resources: readonly RecordedResource[],
 ): { owner: Owner; resources: RecordedResource[] }[] {
@@ -153,7 +174,10 @@ export function groupByOwner(
     group.resources.push(resource);
     groups.set(key, group);
   }
-  return [...groups.values()];
+  return [...groups.values()].sort(
+    (a, b) =>
+      componentRank(a.owner) - componentRank(b.owner) || a.owner.name.localeCompare(b.owner.name),
+  );
 }
 
 /** A task definition's size: vCPUs and GiB from its task-level cpu units and MiB. */
@@ -367,7 +391,7 @@ export function byTypeAndName(a: RecordedResource, b: RecordedResource): number 
           : 0;
 }
 
-/** Resources component by component (in declaration order), by type and name within each. */
+/** Resources component by component (in wiring order), by type and name within each. */
 export function orderedByOwner(resources: readonly RecordedResource[]): RecordedResource[] {
   return groupByOwner(resources).flatMap((group) => [...group.resources].sort(byTypeAndName));
 }
