@@ -51,6 +51,31 @@ export function ecrLifecyclePolicy(
   });
 }
 
+/**
+ * What the SSM agent in a task needs to log ECS Exec sessions to the cluster's group: it checks
+ * the group exists with logs:DescribeLogGroups, a list call IAM authorizes against
+ * `…:log-group::log-stream:` and never a single group's ARN (so the AWS docs grant it on `*`; here
+ * on the account's groups in the region), then creates a stream and writes to it.
+ */
+export function execSessionLogStatements(logGroupArn: pulumi.Input<string>): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteExecSessionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
+    },
+    {
+      Sid: "FindExecLogGroup",
+      Effect: "Allow",
+      Action: "logs:DescribeLogGroups",
+      Resource: pulumi
+        .output(logGroupArn)
+        .apply((arn) => arn.replace(/:log-group:.*$/, ":log-group:*")),
+    },
+  ];
+}
+
 export interface LoadBalancedServiceArgs {
   /** The VPC: the load balancer goes in its public subnets, the tasks in its private ones. */
   readonly network: NetworkRef;
@@ -147,20 +172,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
 
     const execStatements: PolicyStatement[] =
       svc.execEnabled && args.execLogGroupArn !== undefined
-        ? [
-            {
-              Sid: "WriteExecSessionLogs",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-              Resource: pulumi.interpolate`${args.execLogGroupArn}:log-stream:*`,
-            },
-            {
-              Sid: "FindExecLogGroup",
-              Effect: "Allow",
-              Action: "logs:DescribeLogGroups",
-              Resource: args.execLogGroupArn,
-            },
-          ]
+        ? execSessionLogStatements(args.execLogGroupArn)
         : [];
     const produces = Object.entries(args.producesTo ?? {});
     const task = new WorkloadTask(

@@ -511,6 +511,26 @@ describe("LoadBalancedService", () => {
         "WriteExecSessionLogs",
       ]);
     });
+
+    it("lets ECS Exec find the cluster's session log group (a list call, never one group's ARN) and write to it", () => {
+      const api = statements(
+        new ServiceView(dev, "api").one(ROLE_POLICY, "api-task").inputs.policy,
+      );
+      const execLogs = dev.one(LOG_GROUP, "cluster-exec-logs").state.arn as string;
+      // IAM authorizes logs:DescribeLogGroups against `…:log-group::log-stream:`, so a Resource of
+      // the exec group's own ARN would deny the SSM agent's check and the session would not log.
+      assert.equal(
+        api.find((s) => s.Sid === "FindExecLogGroup")?.Resource,
+        "arn:aws:logs:us-east-1:123456789012:log-group:*",
+      );
+      const write = api.find((s) => s.Sid === "WriteExecSessionLogs")!;
+      assert.deepEqual(write.Action, [
+        "logs:CreateLogStream",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+      ]);
+      assert.equal(write.Resource, `${execLogs}:log-stream:*`);
+    });
   });
 
   describe("ECS service", () => {
