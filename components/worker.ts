@@ -135,10 +135,16 @@ export class FargateWorker extends pulumi.ComponentResource {
       { parent: this },
     );
 
+    // CreateService rejects a strategy naming a provider not yet attached to the cluster, and
+    // FARGATE/FARGATE_SPOT are attached by the cluster's ClusterCapacityProviders: the cluster ARN
+    // is taken through the attached provider's name so the service is created after it.
+    const clusterArn = pulumi
+      .all([args.cluster.clusterArn, args.cluster.capacityProviderName])
+      .apply(([arn]) => arn);
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
-        cluster: args.cluster.clusterArn,
+        cluster: clusterArn,
         taskDefinition: task.taskDefinitionArn,
         desiredCount: worker.desiredCount,
         capacityProviderStrategies: fargateCapacityStrategy(worker.spot),

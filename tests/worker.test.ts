@@ -171,6 +171,20 @@ describe("FargateWorker", () => {
     });
   });
 
+  it("is created after FARGATE and FARGATE_SPOT are attached to the cluster (CreateService rejects an unattached provider)", () => {
+    for (const run of [dev, prod]) {
+      const attachment = run.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders");
+      assert.deepEqual(
+        (attachment.inputs.capacityProviders as string[]).filter((p) => p.startsWith("FARGATE")),
+        ["FARGATE", "FARGATE_SPOT"],
+      );
+      assert.ok(
+        only(run, SERVICE).dependencies?.includes(attachment.urn),
+        "the worker service depends on the ClusterCapacityProviders attachment",
+      );
+    }
+  });
+
   it("deploys with the circuit breaker and rollback, platform LATEST, and waits for steady state", () => {
     for (const [run, min] of [
       [dev, 50],

@@ -21,6 +21,11 @@ export interface RecordedResource {
   readonly retainOnDelete?: boolean;
   /** The `ignoreChanges` resource option (e.g. `desiredCount` where autoscaling owns it). */
   readonly ignoreChanges?: readonly string[];
+  /**
+   * The URNs the engine is told this resource depends on (from its input Outputs and `dependsOn`):
+   * the order a real deployment creates things in.
+   */
+  readonly dependencies?: readonly string[];
   /** The outputs the stand-in engine answered with. */
   readonly state: Record<string, unknown>;
 }
@@ -64,6 +69,7 @@ type RegisterRequest = {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
 };
 type Callback = (err: unknown, response: unknown) => void;
 
@@ -77,7 +83,10 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   const region = config["aws:region"] ?? "us-east-1";
   const records: RecordedResource[] = options.records ?? [];
   const pendingParents = new Map<string, string[]>();
-  type DeclaredOptions = Pick<RecordedResource, "protect" | "retainOnDelete" | "ignoreChanges">;
+  type DeclaredOptions = Pick<
+    RecordedResource,
+    "protect" | "retainOnDelete" | "ignoreChanges" | "dependencies"
+  >;
   const pendingOptions = new Map<string, DeclaredOptions[]>();
 
   await pulumi.runtime.setMocks(
@@ -107,6 +116,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
           protect: declared?.protect ?? false,
           retainOnDelete: declared?.retainOnDelete ?? false,
           ignoreChanges: declared?.ignoreChanges ?? [],
+          dependencies: declared?.dependencies ?? [],
           state,
         });
         return { id, state };
@@ -132,6 +142,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
       protect: request.getProtect() ?? false,
       retainOnDelete: request.getRetainondelete() ?? false,
       ignoreChanges: request.getIgnorechangesList(),
+      dependencies: request.getDependenciesList(),
     };
     pendingOptions.set(key, [...(pendingOptions.get(key) ?? []), declared]);
     return register(request, callback);
