@@ -151,13 +151,19 @@ export function containerDefinition(spec: ContainerSpec): ContainerDefinition {
   };
 }
 
+/** The `-` and six characters Secrets Manager appends to every secret's name in its ARN. */
+const SECRET_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
 /**
  * The IAM resource of a secret reference: SSM parameter ARNs as they are, Secrets Manager ARNs
- * without ECS's `:<json-key>:<stage>:<version>` selector.
+ * without ECS's `:<json-key>:<stage>:<version>` selector. A secret's real ARN always ends in
+ * `-<six characters>`, and IAM matches GetSecretValue against that full ARN, so a partial ARN
+ * (the name only, which ECS resolves) gets the `-??????` wildcard AWS documents for it.
  */
 export function secretResourceArn(valueFrom: string): string {
   if (SSM_PARAMETER_ARN.test(valueFrom)) return valueFrom;
-  return valueFrom.split(":").slice(0, 7).join(":");
+  const arn = valueFrom.split(":").slice(0, 7).join(":");
+  return SECRET_ARN_SUFFIX.test(arn) ? arn : `${arn}-??????`;
 }
 
 /**

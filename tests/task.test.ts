@@ -152,6 +152,17 @@ describe("shared task module", () => {
       assert.equal(secretResourceArn(SSM), SSM);
     });
 
+    it("matches a partial Secrets Manager ARN (no random suffix) to the secret's full ARN", () => {
+      // IAM checks GetSecretValue against `…:secret:<name>-<6 chars>`; the bare name never matches.
+      const partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/api/stripe";
+      assert.equal(secretResourceArn(partial), `${partial}-??????`);
+      assert.equal(secretResourceArn(`${partial}:apiKey::`), `${partial}-??????`);
+      assert.deepEqual(
+        secretReadStatements({ A: partial }).map((s) => s.Resource),
+        [[`${partial}-??????`]],
+      );
+    });
+
     it("reads exactly the configured secrets, never `*` (IAM.21, CKV_AWS_355)", () => {
       const statements = secretReadStatements({ A: SSM, B: SM_KEY, C: SM });
       assert.deepEqual(statements, [
