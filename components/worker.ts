@@ -148,6 +148,11 @@ export class FargateWorker extends pulumi.ComponentResource {
         taskDefinition: task.taskDefinitionArn,
         desiredCount: worker.desiredCount,
         capacityProviderStrategies: fargateCapacityStrategy(worker.spot),
+        // The provider refuses any change to the strategy (spot.enabled, spot.base) on a deployed
+        // service without it ("force_new_deployment should be true when capacity_provider_strategy
+        // is being updated"), as ECS's UpdateService does. Only acts on an update: any in-place
+        // change to the service then rolls its tasks, under the circuit breaker.
+        forceNewDeployment: true,
         platformVersion: "LATEST", // ECS.10, CKV_AWS_332
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,

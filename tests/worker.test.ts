@@ -185,6 +185,11 @@ describe("FargateWorker", () => {
     }
   });
 
+  it("forces a new deployment, so a change of spot settings updates the deployed service", () => {
+    // Without it the provider refuses any capacity-provider strategy change on an existing service.
+    for (const run of [dev, prod]) assert.equal(only(run, SERVICE).inputs.forceNewDeployment, true);
+  });
+
   it("deploys with the circuit breaker and rollback, platform LATEST, and waits for steady state", () => {
     for (const [run, min] of [
       [dev, 50],
