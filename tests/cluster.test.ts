@@ -377,6 +377,16 @@ describe("Ec2Cluster", () => {
       });
     });
 
+    it("accepts an on-demand base equal to the maximum size, and any base with Spot off", async () => {
+      const full = await runProgram("dev", { cluster: { spot: { onDemandBase: 4 } } });
+      const distribution = (inputs(full, ASG).mixedInstancesPolicy as Inputs).instancesDistribution;
+      assert.equal(distribution.onDemandBaseCapacity, 4);
+      assert.equal(inputs(full, ASG).maxSize, 4);
+      // prod's base of 3 is ignored while Spot is off, so a maximum of 2 is fine.
+      const small = await runProgram("prod", { cluster: { minSize: 1, maxSize: 2 } });
+      assert.equal(inputs(small, ASG).maxSize, 2);
+    });
+
     it("keeps an on-demand base under Spot when config asks for one", async () => {
       const run = await runProgram("prod", {
         cluster: { spot: { enabled: true, onDemandPercentageAboveBase: 25 } },
@@ -544,6 +554,22 @@ describe("the program with a bad cluster config", () => {
       { spot: { enable: false } },
       [
         "vitcord-infra:cluster.spot.enable: unknown key; allowed keys here: enabled, onDemandBase, onDemandPercentageAboveBase",
+      ],
+    ],
+    [
+      "a Spot on-demand base above the maximum size",
+      "dev",
+      { maxSize: 4, spot: { enabled: true, onDemandBase: 5 } },
+      [
+        "vitcord-infra:cluster.spot.onDemandBase = 5: must be at most vitcord-infra:cluster.maxSize (4): the Auto Scaling group rejects an on-demand base above its maximum size",
+      ],
+    ],
+    [
+      "Spot turned on with a maximum below the default on-demand base of 3",
+      "prod",
+      { minSize: 1, maxSize: 2, spot: { enabled: true } },
+      [
+        "vitcord-infra:cluster.maxSize = 2: must be at least vitcord-infra:cluster.spot.onDemandBase (3) while Spot is enabled",
       ],
     ],
     [

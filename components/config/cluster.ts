@@ -138,6 +138,28 @@ export function clusterSchema(environment: Environment) {
           });
         }
       }
+      // The Auto Scaling group refuses an on-demand base above its maximum size ("Max bound, 2,
+      // must be greater than or equal to OnDemandBaseCapacity, 3"). With Spot off the base is 0.
+      const spot = cluster.spot;
+      if (
+        spot.enabled === true &&
+        size(spot.onDemandBase, 0) &&
+        spot.onDemandBase > cluster.maxSize
+      ) {
+        if (spot.onDemandBase === defaults.spot.onDemandBase) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["maxSize"],
+            message: `must be at least vitcord-infra:cluster.spot.onDemandBase (${spot.onDemandBase}) while Spot is enabled`,
+          });
+        } else {
+          ctx.addIssue({
+            code: "custom",
+            path: ["spot", "onDemandBase"],
+            message: `must be at most vitcord-infra:cluster.maxSize (${cluster.maxSize}): the Auto Scaling group rejects an on-demand base above its maximum size`,
+          });
+        }
+      }
       const desired = cluster.desiredCapacity;
       if (
         desired !== undefined &&
