@@ -195,7 +195,10 @@ export class FargateWorker extends pulumi.ComponentResource {
     });
   }
 
-  /** Target tracking on CPU; with a queue, step scaling on its backlog as well. */
+  /**
+   * Target tracking on CPU; with a queue, step scaling on its backlog as well, and then only the
+   * backlog policy scales in.
+   */
   private scale(
     name: string,
     worker: WorkerConfig,
@@ -231,6 +234,10 @@ export class FargateWorker extends pulumi.ComponentResource {
           targetValue: worker.autoscaling.cpuTarget,
           scaleOutCooldown: 60,
           scaleInCooldown: 300,
+          // With a queue, the backlog decides scale-in: I/O-bound jobs keep CPU low while the
+          // backlog grows, and a CPU scale-in would remove the tasks the backlog policy just added
+          // (Application Auto Scaling runs both; each alarm acts on its own). CPU only adds tasks.
+          disableScaleIn: queueName !== undefined,
         },
       },
       { parent: this },

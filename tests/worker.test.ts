@@ -281,11 +281,13 @@ describe("FargateWorker", () => {
       assert.equal(target.inputs.scalableDimension, "ecs:service:DesiredCount");
       const policies = children(run, POLICY);
       const cpu = policies.find((p) => p.name === "jobs-cpu")!;
-      assert.equal(
-        (cpu.inputs.targetTrackingScalingPolicyConfiguration as Record<string, unknown>)
-          .targetValue,
-        run === dev ? 70 : 60,
-      );
+      const tracking = cpu.inputs.targetTrackingScalingPolicyConfiguration as Record<
+        string,
+        unknown
+      >;
+      assert.equal(tracking.targetValue, run === dev ? 70 : 60);
+      // The queue's backlog scales in; CPU tracking only adds tasks, never fights the backlog.
+      assert.equal(tracking.disableScaleIn, true);
       const out = policies.find((p) => p.name === "jobs-backlog-out")!;
       const config = out.inputs.stepScalingPolicyConfiguration as {
         stepAdjustments: Record<string, unknown>[];
@@ -356,6 +358,11 @@ describe("FargateWorker", () => {
       children(run, POLICY).map((p) => p.name),
       ["jobs-cpu"],
     );
+    // CPU is the only policy, so it scales in as well as out.
+    const cpu = children(run, POLICY)[0]!.inputs.targetTrackingScalingPolicyConfiguration as {
+      disableScaleIn: boolean;
+    };
+    assert.equal(cpu.disableScaleIn, false);
     assert.equal(
       children(run, ROLE_POLICY).find((p) => p.name === "jobs-task"),
       undefined,
