@@ -368,7 +368,7 @@ export class WorkloadTask extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    new aws.iam.RolePolicy(
+    const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution`,
       {
         role: this.executionRole.id,
@@ -396,22 +396,25 @@ export class WorkloadTask extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    container.taskPolicyArns.forEach((policyArn, i) => {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-task-${i}`,
-        { role: this.taskRole.name, policyArn },
-        { parent: this },
-      );
-    });
+    const taskPolicies: pulumi.CustomResource[] = container.taskPolicyArns.map(
+      (policyArn, i) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-task-${i}`,
+          { role: this.taskRole.name, policyArn },
+          { parent: this },
+        ),
+    );
     const taskStatements = [
       ...(args.taskPolicyStatements ?? []),
       ...((args.execEnabled ?? false) ? EXEC_STATEMENTS : []),
     ];
     if (taskStatements.length > 0) {
-      new aws.iam.RolePolicy(
-        `${name}-task`,
-        { role: this.taskRole.id, policy: policyDocument(taskStatements) },
-        { parent: this },
+      taskPolicies.push(
+        new aws.iam.RolePolicy(
+          `${name}-task`,
+          { role: this.taskRole.id, policy: policyDocument(taskStatements) },
+          { parent: this },
+        ),
       );
     }
 
@@ -454,7 +457,10 @@ export class WorkloadTask extends pulumi.ComponentResource {
               },
             }),
       },
-      { parent: this },
+      // The roles' ARNs order the task definition after the roles but not after their policies:
+      // a service or run-task could start tasks whose agent cannot yet pull, log or read secrets
+      // (ResourceInitializationError) and whose application lacks its permissions.
+      { parent: this, dependsOn: [executionPolicy, ...taskPolicies] },
     );
     this.taskDefinitionArn = this.taskDefinition.arn;
     this.family = this.taskDefinition.family;

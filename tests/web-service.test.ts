@@ -17,6 +17,7 @@ const TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition";
 const ECS_SERVICE = "aws:ecs/service:Service";
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const SCALING_TARGET = "aws:appautoscaling/target:Target";
 const SCALING_POLICY = "aws:appautoscaling/policy:Policy";
@@ -510,6 +511,31 @@ describe("LoadBalancedService", () => {
         "SendToQueues",
         "WriteExecSessionLogs",
       ]);
+    });
+
+    it("registers the task definition only after both roles' policies exist (no task starts without its permissions)", async () => {
+      const services = stackServices("dev");
+      services.api = {
+        ...services.api,
+        taskPolicyArns: ["arn:aws:iam::123456789012:policy/api-uploads"],
+      };
+      const withAttachment = new ServiceView(await runProgram("dev", { services }), "api");
+      for (const view of [withAttachment, new ServiceView(prod, "notifications")]) {
+        const policies = [...view.all(ROLE_POLICY), ...view.all(ATTACHMENT)];
+        assert.ok(policies.some((p) => p.name === `${view.name}-execution`));
+        const dependencies = view.one(TASK_DEF).dependencies ?? [];
+        for (const policy of policies) {
+          assert.ok(
+            dependencies.includes(policy.urn),
+            `${view.name}'s task definition depends on ${policy.name}`,
+          );
+        }
+      }
+      assert.deepEqual(
+        withAttachment.all(ATTACHMENT).map((a) => a.name),
+        ["api-task-0"],
+      );
+      assert.ok(withAttachment.all(ROLE_POLICY).some((p) => p.name === "api-task"));
     });
 
     it("lets ECS Exec find the cluster's session log group (a list call, never one group's ARN) and write to it", () => {
