@@ -144,6 +144,9 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // AWS's minimum for flow-log delivery includes logs:DescribeLogGroups, a list call IAM
+    // authorizes against `…:log-group::log-stream:`, never one group's ARN: it is granted on the
+    // account's groups in the region. CreateLogGroup is not needed: the group exists.
     new aws.iam.RolePolicy(
       `${name}-flow-logs-write`,
       {
@@ -153,6 +156,11 @@ export class PrivateNetwork extends pulumi.ComponentResource {
             Effect: "Allow",
             Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
             Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
+          },
+          {
+            Effect: "Allow",
+            Action: "logs:DescribeLogGroups",
+            Resource: logGroup.arn.apply((arn) => arn.replace(/:log-group:.*$/, ":log-group:*")),
           },
         ]),
       },

@@ -75,7 +75,7 @@ describe("PrivateNetwork", () => {
     assert.deepEqual(trust!.Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
     assert.equal(dev.one(FLOW_LOG).inputs.iamRoleArn, role.state.arn);
 
-    const [statement, ...others] = policy(
+    const [statement, describe, ...others] = policy(
       dev.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-write").inputs.policy,
     ).Statement;
     assert.equal(others.length, 0);
@@ -86,6 +86,10 @@ describe("PrivateNetwork", () => {
     ]);
     const groupArn = dev.one(LOG_GROUP, "network-flow-logs").state.arn as string;
     assert.deepEqual(statement!.Resource, [groupArn, `${groupArn}:*`]);
+    // AWS's documented minimum includes DescribeLogGroups, a list call no single group's ARN
+    // authorizes: the account's groups in the region, never "*".
+    assert.equal(describe!.Action, "logs:DescribeLogGroups");
+    assert.equal(describe!.Resource, "arn:aws:logs:us-east-1:123456789012:log-group:*");
   });
 
   it("adopts the default security group with no ingress and no egress rules", () => {
