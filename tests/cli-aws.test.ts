@@ -401,9 +401,16 @@ describe("infra CLI: AWS commands", () => {
 
   describe("releases", () => {
     it("lists the family's revisions with their image tags, newest first, and how to roll back", async () => {
-      ecs.on(ListTaskDefinitionsCommand).resolves({
-        taskDefinitionArns: [`${API_TD}:3`, `${API_TD}-admin:9`, `${API_TD}:2`, `${API_TD}:1`],
-      });
+      // As ECS answers with sort DESC: a family the prefix also matches (api-admin) sorts first,
+      // and a page may hold fewer than maxResults with a nextToken.
+      ecs
+        .on(ListTaskDefinitionsCommand)
+        .resolvesOnce({
+          taskDefinitionArns: [`${API_TD}-admin:9`, `${API_TD}-admin:8`],
+          nextToken: "p2",
+        })
+        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:3`, `${API_TD}:2`], nextToken: "p3" })
+        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:1`] });
       for (const [revision, tag] of [
         [3, "v1.5.0"],
         [2, "v1.4.2"],
@@ -428,11 +435,15 @@ describe("infra CLI: AWS commands", () => {
         stack: deployedStack(),
       });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(ecs.commandCalls(ListTaskDefinitionsCommand)[0]?.args[0].input, {
-        familyPrefix: "vitcord-dev-api",
-        sort: "DESC",
-        maxResults: 10,
-      });
+      assert.deepEqual(
+        ecs.commandCalls(ListTaskDefinitionsCommand).map((c) => c.args[0].input),
+        [undefined, "p2", "p3"].map((nextToken) => ({
+          familyPrefix: "vitcord-dev-api",
+          sort: "DESC",
+          maxResults: 100,
+          nextToken,
+        })),
+      );
       const lines = run.stdout.trimEnd().split("\n");
       assert.match(lines[0] ?? "", /^REVISION\s+REGISTERED\s+TAG\s+IMAGE/);
       assert.match(
@@ -445,6 +456,32 @@ describe("infra CLI: AWS commands", () => {
       assert.equal(
         lines[4],
         "Roll back by releasing an earlier tag again: npm run infra -- release api v1.4.2 --stack dev",
+      );
+    });
+
+    it("stops paging once --limit revisions of the family are found", async () => {
+      ecs
+        .on(ListTaskDefinitionsCommand)
+        .resolvesOnce({ taskDefinitionArns: [`${API_TD}-admin:9`], nextToken: "p2" })
+        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:3`, `${API_TD}:2`], nextToken: "p3" });
+      ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
+        taskDefinition: {
+          revision: Number(input.taskDefinition.split(":").pop()),
+          containerDefinitions: [container("api")],
+        },
+      }));
+      ecs.on(DescribeServicesCommand).resolves({ services: [] });
+      const run = await runCli(["releases", "api", "--stack", "dev", "--limit", "2", "--json"], {
+        env: ENV,
+        stack: deployedStack(),
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(ecs.commandCalls(ListTaskDefinitionsCommand).length, 2);
+      assert.deepEqual(
+        (JSON.parse(run.stdout) as { releases: { revision: number }[] }).releases.map(
+          (r) => r.revision,
+        ),
+        [3, 2],
       );
     });
 

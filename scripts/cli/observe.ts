@@ -1,6 +1,7 @@
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  ECSClient,
   ListTaskDefinitionsCommand,
   Service,
 } from "@aws-sdk/client-ecs";
@@ -128,6 +129,36 @@ export async function statusCommand(ctx: CliContext, opts: ObserveOptions): Prom
   return 0;
 }
 
+/**
+ * The newest `limit` revision ARNs of exactly this family. ListTaskDefinitions pages may hold fewer
+ * than `maxResults` with a `nextToken` (and a prefix may also match `api-admin`, which DESC lists
+ * before `api`), so follow the pages until `limit` revisions of the family are found.
+ */
+export async function latestRevisions(
+  ecs: ECSClient,
+  family: string,
+  limit: number,
+): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTaskDefinitionsCommand({
+        familyPrefix: family,
+        sort: "DESC",
+        maxResults: 100,
+        nextToken,
+      }),
+    );
+    for (const arn of page.taskDefinitionArns ?? []) {
+      const revision = arn.split(":").pop() ?? "";
+      if (arn.endsWith(`:task-definition/${family}:${revision}`)) arns.push(arn);
+    }
+    nextToken = page.nextToken;
+  } while (nextToken !== undefined && arns.length < limit);
+  return arns.slice(0, limit);
+}
+
 /** `releases <service>`: its task-definition revisions with images, newest first. */
 export async function releasesCommand(
   ctx: CliContext,
@@ -149,13 +180,7 @@ export async function releasesCommand(
   const containerName = entry.containerName ?? name;
   const { ecs } = live.aws;
 
-  const listed = await ecs.send(
-    new ListTaskDefinitionsCommand({ familyPrefix: family, sort: "DESC", maxResults: limit }),
-  );
-  // familyPrefix matches "api" and "api-admin" alike; keep this family's revisions only.
-  const arns = (listed.taskDefinitionArns ?? []).filter((arn) =>
-    arn.endsWith(`:task-definition/${family}:${arn.split(":").pop() ?? ""}`),
-  );
+  const arns = await latestRevisions(ecs, family, limit);
   let current: string | undefined;
   if (entry.serviceName !== undefined && live.outputs.clusterName !== undefined) {
     const services = await ecs.send(
