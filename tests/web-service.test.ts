@@ -905,6 +905,17 @@ describe("the program with a bad service config", () => {
     assert.equal(declared, 0);
   });
 
+  it('stops on a service name that would begin its load balancer\'s name with "internal-"', async () => {
+    const { error, declared } = await runInvalid("dev", {
+      services: { ...stackServices("dev"), "internal-api": { image: nginx } },
+    });
+    assert.equal(
+      error.message,
+      'Invalid stack configuration (1 problem):\n  - vitcord-infra:services.internal-api = {"image":"public.ecr.aws/nginx/nginx:1.27"}: is not a valid service name: it names the service\'s load balancer, and AWS refuses load balancer names that begin with "internal-"',
+    );
+    assert.equal(declared, 0);
+  });
+
   it("stops on a worker named like a service (they share log group and family names)", async () => {
     const { error, declared } = await runInvalid("dev", {
       workers: { api: { image: nginx, command: ["true"] } },

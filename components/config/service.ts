@@ -206,13 +206,23 @@ interface StackWorkloads {
 
 /**
  * The rules that span areas: every service's task must fit on each instance type the cluster may
- * launch (a task that fits none stays PENDING forever), and a service and a worker never share a
- * name (the name is the log group, task family and container of each).
+ * launch (a task that fits none stays PENDING forever), a service and a worker never share a
+ * name (the name is the log group, task family and container of each), and no service name makes
+ * a load balancer name AWS refuses.
  */
 export function checkServicesAgainstStack(config: StackWorkloads, ctx: z.RefinementCtx): void {
   const capacity = minimumSchedulableCapacity(config.cluster.instanceTypes);
   const types = config.cluster.instanceTypes.join(", ");
   for (const [name, service] of Object.entries(config.services)) {
+    // The service's ALB is named `<name>-alb-<suffix>`, and ELB refuses names beginning this way.
+    if (name.startsWith("internal-")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["services", name],
+        message:
+          'is not a valid service name: it names the service\'s load balancer, and AWS refuses load balancer names that begin with "internal-"',
+      });
+    }
     if (capacity !== undefined && service.cpu > capacity.cpu) {
       ctx.addIssue({
         code: "custom",
