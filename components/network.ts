@@ -147,7 +147,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     // AWS's minimum for flow-log delivery includes logs:DescribeLogGroups, a list call IAM
     // authorizes against `…:log-group::log-stream:`, never one group's ARN: it is granted on the
     // account's groups in the region. CreateLogGroup is not needed: the group exists.
-    new aws.iam.RolePolicy(
+    const writePolicy = new aws.iam.RolePolicy(
       `${name}-flow-logs-write`,
       {
         role: role.id,
@@ -166,6 +166,8 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    // The flow log uses only the role's ARN, so Pulumi alone would create it alongside the policy:
+    // a flow log created before its permissions can stay in "Access error" until it is recreated.
     new aws.ec2.FlowLog(
       `${name}-flow-log`,
       {
@@ -176,7 +178,7 @@ export class PrivateNetwork extends pulumi.ComponentResource {
         iamRoleArn: role.arn,
         maxAggregationInterval: 60,
       },
-      { parent: this },
+      { parent: this, dependsOn: [writePolicy] },
     );
     return logGroup.name;
   }

@@ -92,6 +92,16 @@ describe("PrivateNetwork", () => {
     assert.equal(describe!.Resource, "arn:aws:logs:us-east-1:123456789012:log-group:*");
   });
 
+  it("creates the flow log only after its role can write (dependsOn the role policy)", () => {
+    for (const run of [dev, prod]) {
+      const writePolicy = run.one("aws:iam/rolePolicy:RolePolicy", "network-flow-logs-write");
+      assert.ok(
+        (run.one(FLOW_LOG).dependencies ?? []).includes(writePolicy.urn),
+        "the flow log does not wait for its role policy",
+      );
+    }
+  });
+
   it("adopts the default security group with no ingress and no egress rules", () => {
     for (const run of [dev, prod]) {
       const sg = run.one(DEFAULT_SG);
