@@ -655,6 +655,10 @@ describe("workers config", () => {
         "vitcord-infra:workers.jobs.queue.maxReceiveCount = 3: applies only to a queue this program creates (create: true)",
       ],
       [
+        { queue: { create: true, visibilityTimeoutSeconds: 20 }, stopTimeoutSeconds: 60 },
+        "vitcord-infra:workers.jobs.queue.visibilityTimeoutSeconds = 20: must be at least stopTimeoutSeconds (60): a job still finishing after SIGTERM would be handed to a second worker",
+      ],
+      [
         { queue: { create: true, backlogPerTask: 0 } },
         "vitcord-infra:workers.jobs.queue.backlogPerTask = 0: must be a whole number from 1 to 100000 messages",
       ],

@@ -257,6 +257,19 @@ export function workerSchema(environment: Environment) {
         message: `must be at most autoscaling.max (${max}): base tasks run on FARGATE, the rest on FARGATE_SPOT`,
       });
     }
+    if (
+      worker.queue !== undefined &&
+      "create" in worker.queue &&
+      worker.queue.visibilityTimeoutSeconds < worker.stopTimeoutSeconds
+    ) {
+      // A task stopped by scale-in, a deployment or a Spot interruption finishes its job for up
+      // to stopTimeoutSeconds after SIGTERM; the message must stay hidden that long.
+      ctx.addIssue({
+        code: "custom",
+        path: ["queue", "visibilityTimeoutSeconds"],
+        message: `must be at least stopTimeoutSeconds (${worker.stopTimeoutSeconds}): a job still finishing after SIGTERM would be handed to a second worker`,
+      });
+    }
     if (worker.queue !== undefined) {
       for (const key of ["environment", "secrets"] as const) {
         if (Object.hasOwn(worker[key], QUEUE_URL_VARIABLE)) {
