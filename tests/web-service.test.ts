@@ -879,6 +879,18 @@ describe("the program with a bad service config", () => {
       'vitcord-infra:services.api.environment.AWS_ACCESS_KEY_ID = "AKIA0000": AWS credentials must not be set in the environment (ECS.8); the task role provides AWS access, and other credentials go in secrets',
     ],
     [
+      "a health-check matcher outside the codes an ALB accepts (200-499)",
+      "dev",
+      { image: nginx, healthCheck: { matcher: "200-599" } },
+      'vitcord-infra:services.api.healthCheck.matcher = "200-599": must be HTTP codes from 200 to 499, ranges low-high: an Application Load Balancer accepts no others',
+    ],
+    [
+      "a health-check matcher range written high-low",
+      "dev",
+      { image: nginx, healthCheck: { matcher: "200,399-300" } },
+      'vitcord-infra:services.api.healthCheck.matcher = "200,399-300": must be HTTP codes from 200 to 499, ranges low-high: an Application Load Balancer accepts no others',
+    ],
+    [
       "a deregistration delay near AWS's 300 s default",
       "dev",
       { image: nginx, deregistrationDelaySeconds: 300 },

@@ -32,6 +32,17 @@ const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,6
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
 
+/**
+ * Whether every code and range of a well-formed matcher is one an ALB accepts: HTTP codes 200 to
+ * 499 (ELB's Matcher.HttpCode), a range from low to high. CreateTargetGroup refuses anything else.
+ */
+export function albMatcherInRange(matcher: string): boolean {
+  return matcher.split(",").every((part) => {
+    const [low, high = low] = part.split("-").map(Number) as [number, number?];
+    return low >= 200 && high <= 499 && low <= high;
+  });
+}
+
 /** Pulumi's `--path` config writes scalars as text; counts and tags set by the CLI may be text. */
 const countFromText = (schema: z.ZodType<number>) =>
   z.preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), schema);
@@ -47,6 +58,10 @@ const healthCheckSchema = (defaults: ServiceDefaults) =>
       .string()
       .regex(MATCHER, {
         error: 'must be HTTP codes such as "200", "200,204" or "200-399"',
+      })
+      .refine(albMatcherInRange, {
+        error:
+          "must be HTTP codes from 200 to 499, ranges low-high: an Application Load Balancer accepts no others",
       })
       .default("200-399"),
   }).prefault({});
