@@ -240,13 +240,14 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
       ecs: aws.iam.ManagedPolicy.AmazonEC2ContainerServiceforEC2Role,
       ssm: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore,
     };
-    for (const [key, policyArn] of Object.entries(managedPolicies)) {
-      new aws.iam.RolePolicyAttachment(
-        `${name}-instance-${key}`,
-        { role: role.name, policyArn },
-        { parent: this },
-      );
-    }
+    const policyAttachments = Object.entries(managedPolicies).map(
+      ([key, policyArn]) =>
+        new aws.iam.RolePolicyAttachment(
+          `${name}-instance-${key}`,
+          { role: role.name, policyArn },
+          { parent: this },
+        ),
+    );
     const profile = new aws.iam.InstanceProfile(
       `${name}-instance-profile`,
       { role: role.name },
@@ -347,7 +348,9 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
           { key: "Name", value: `${name}-instance`, propagateAtLaunch: true },
         ],
       },
-      { parent: this, ignoreChanges: ["desiredCapacity"] },
+      // The profile names only the role: without dependsOn, instances could boot before the ECS
+      // policy lets their agent register, and a destroy could detach it while they still drain.
+      { parent: this, ignoreChanges: ["desiredCapacity"], dependsOn: policyAttachments },
     );
 
     const capacityProvider = new aws.ecs.CapacityProvider(

@@ -237,6 +237,18 @@ describe("Ec2Cluster", () => {
       }
     });
 
+    it("launches instances only after the role's policies are attached (dependsOn)", () => {
+      for (const run of [dev, prod]) {
+        const attachments = run
+          .childrenOf(run.one(COMPONENT))
+          .filter((r) => r.type === ATTACHMENT)
+          .map((r) => r.urn);
+        assert.equal(attachments.length, 2);
+        const dependencies = inCluster(run, ASG).dependencies ?? [];
+        for (const urn of attachments) assert.ok(dependencies.includes(urn), urn);
+      }
+    });
+
     it("has an instance security group with no ingress and only described HTTPS egress (CKV_AWS_23)", () => {
       for (const run of [dev, prod]) {
         const sg = inputs(run, SECURITY_GROUP, "cluster-instances");
