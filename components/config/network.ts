@@ -59,8 +59,11 @@ export interface SubnetLayout {
 
 /**
  * Splits the VPC into one block per AZ (rounded up to a power of two) and sizes the subnets so
- * the private ones, where the tasks and instances live, get most of the addresses; the last
- * quarter of each block stays free for later subnets (databases, endpoints).
+ * the private ones, where the tasks and instances live, get most of the addresses; a quarter of
+ * each block stays free for later subnets (databases, endpoints). awsx's `Auto` strategy places
+ * the specs in their order, each aligned to its size: the public subnet (listed first) takes the
+ * first quarter and the private one the second half, so the free quarter is the SECOND one
+ * (10.20.16.0/20 in prod's first AZ), not the last: a subnet added there must not assume otherwise.
  */
 export function subnetLayout(vpcPrefix: number, availabilityZones: number): SubnetLayout {
   const availabilityZoneCidrMask = vpcPrefix + Math.ceil(Math.log2(availabilityZones));
