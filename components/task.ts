@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ContainerConfig, SSM_PARAMETER_ARN } from "./config/task";
+import { ContainerConfig, SSM_PARAMETER_ARN, scratchVolumeName } from "./config/task";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 
 /**
@@ -75,11 +75,7 @@ export interface ContainerSpec extends Pick<
   readonly logGroupName: string;
 }
 
-/** The scratch volume name for a writable path: `/var/cache/nginx` → `scratch-var-cache-nginx`. */
-export function scratchVolumeName(path: string): string {
-  const slug = path.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
-  return `scratch-${slug || "root"}`;
-}
+export { scratchVolumeName };
 
 /**
  * Task-scoped volumes for the writable paths: with no host path ECS gives each task its own empty

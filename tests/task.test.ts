@@ -275,6 +275,17 @@ describe("shared task module", () => {
       }
     });
 
+    it("rejects writable paths that would share a scratch volume or mount over the root", () => {
+      assert.deepEqual(
+        problems({ writablePaths: ["/tmp", "/var/cache", "/tmp/", "/var_cache", "/"] }),
+        [
+          'vitcord-infra:services.api.writablePaths.2 = "/tmp/": is the same scratch volume (scratch-tmp) as /tmp; list each directory once',
+          'vitcord-infra:services.api.writablePaths.3 = "/var_cache": is the same scratch volume (scratch-var-cache) as /var/cache; list each directory once',
+          'vitcord-infra:services.api.writablePaths.4 = "/": must be a directory below /, not the root itself',
+        ],
+      );
+    });
+
     it("rejects a stop timeout above ECS's 120 s and relative writable paths", () => {
       assert.deepEqual(problems({ stopTimeoutSeconds: 300, writablePaths: ["tmp"] }), [
         "vitcord-infra:services.api.stopTimeoutSeconds = 300: must be a whole number from 2 to 120 seconds",

@@ -154,7 +154,14 @@ export const containerConfigShape = {
 type ContainerConfigInput = {
   readonly environment: Record<string, string>;
   readonly secrets: Record<string, string>;
+  readonly writablePaths?: readonly string[];
 };
+
+/** The scratch volume name for a writable path: `/var/cache/nginx` → `scratch-var-cache-nginx`. */
+export function scratchVolumeName(path: string): string {
+  const slug = path.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+  return `scratch-${slug || "root"}`;
+}
 
 /**
  * The cross-field rules of the shared keys: no credentials in the environment (ECS.8), and no
@@ -180,6 +187,28 @@ export function checkContainerConfig(value: ContainerConfigInput, ctx: z.Refinem
       });
     }
   }
+  // Each path is a task volume named after it and mounted at it: two paths with one volume name
+  // (`/tmp` and `/tmp/`, `/var/cache` and `/var_cache`) would be a duplicate volume or mount
+  // point, and `/` would hide the whole image; ECS or Docker refuse both.
+  const volumes = new Map<string, string>();
+  (value.writablePaths ?? []).forEach((path, i) => {
+    const name = scratchVolumeName(path);
+    const first = volumes.get(name);
+    if (path.replace(/\/+$/, "") === "") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["writablePaths", i],
+        message: "must be a directory below /, not the root itself",
+      });
+    } else if (first !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["writablePaths", i],
+        message: `is the same scratch volume (${name}) as ${first}; list each directory once`,
+      });
+    }
+    volumes.set(name, first ?? path);
+  });
 }
 
 /** The shared keys on their own, for typing and for tests. */
