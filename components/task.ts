@@ -202,6 +202,22 @@ export function secretReadStatements(
   return statements;
 }
 
+/** A private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag>|@<digest>`. */
+const PRIVATE_ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)(?::[^@]+)?(?:@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * The repository ARN of an image in a private ECR registry, or undefined for any other registry.
+ * The ECS agent pulls with the execution role, so a private ECR image needs pull permission on
+ * its repository even when it is not the workload's own.
+ */
+export function privateEcrRepositoryArn(image: string): string | undefined {
+  const match = PRIVATE_ECR_IMAGE.exec(image);
+  if (match === null) return undefined;
+  const [, account, region, china, repository] = match;
+  return `arn:${china === undefined ? "aws" : "aws-cn"}:ecr:${region}:${account}:repository/${repository}`;
+}
+
 /** Pulling from one private ECR repository. */
 export function imagePullStatements(repositoryArn: pulumi.Input<string>): PolicyStatement[] {
   return [

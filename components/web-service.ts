@@ -11,7 +11,7 @@ import {
 } from "./load-balancer";
 import { ecsServiceOptions, statefulResourceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
-import { HTTP_PORT_NAME, WorkloadTask } from "./task";
+import { HTTP_PORT_NAME, privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { queueProducerStatement } from "./worker-queue";
 
 /** How many tagged images an ECR repository keeps (older ones expire), and untagged image days. */
@@ -186,7 +186,9 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         memory: svc.memory,
         port: svc.port,
         logRetentionDays: retentionDays,
-        repositoryArn: svc.image === undefined ? repository.arn : undefined,
+        // A configured `image` in a private ECR registry is pulled with the execution role too.
+        repositoryArn:
+          svc.image === undefined ? repository.arn : privateEcrRepositoryArn(svc.image),
         execEnabled: svc.execEnabled,
         taskPolicyStatements: [
           ...execStatements,

@@ -7,6 +7,7 @@ import {
   ContainerSpec,
   EXEC_STATEMENTS,
   imagePullStatements,
+  privateEcrRepositoryArn,
   scratchVolumeName,
   scratchVolumes,
   secretReadStatements,
@@ -197,6 +198,19 @@ describe("shared task module", () => {
         Action: "ecr:GetAuthorizationToken",
         Resource: "*",
       });
+    });
+
+    it("finds the repository of a private ECR image, which the execution role must be allowed to pull", () => {
+      const registry = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+      const repo = "arn:aws:ecr:us-east-1:123456789012:repository/prod/api";
+      assert.equal(privateEcrRepositoryArn(`${registry}/prod/api:1.0.0`), repo);
+      assert.equal(privateEcrRepositoryArn(`${registry}/prod/api@sha256:${"a".repeat(64)}`), repo);
+      assert.equal(
+        privateEcrRepositoryArn("123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn/api:1"),
+        "arn:aws-cn:ecr:cn-north-1:123456789012:repository/api",
+      );
+      assert.equal(privateEcrRepositoryArn("public.ecr.aws/nginx/nginx:1.27"), undefined);
+      assert.equal(privateEcrRepositoryArn("docker.io/library/ruby:3.3-slim"), undefined);
     });
 
     it("grants ECS Exec only the ssmmessages channel actions", () => {

@@ -492,6 +492,20 @@ describe("LoadBalancedService", () => {
       });
     });
 
+    it("lets the execution role pull a configured image from a private ECR registry (the agent pulls with it)", async () => {
+      const services = stackServices("dev");
+      const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shared/nginx:1.27";
+      services.api = { ...services.api, image };
+      const view = new ServiceView(await runProgram("dev", { services }), "api");
+      const policy = statements(view.one(ROLE_POLICY, "api-execution").inputs.policy);
+      assert.equal(
+        policy.find((s) => s.Sid === "PullImages")?.Resource,
+        "arn:aws:ecr:us-east-1:123456789012:repository/shared/nginx",
+      );
+      assert.ok(policy.some((s) => s.Action === "ecr:GetAuthorizationToken"));
+      assert.equal(view.container.image, image);
+    });
+
     it("leaves the task role empty unless config grants something (ECS Exec and the jobs queue in dev's api)", () => {
       const notifications = new ServiceView(dev, "notifications");
       assert.equal(
