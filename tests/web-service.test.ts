@@ -184,6 +184,11 @@ describe("LoadBalancedService", () => {
       assert.equal(delivery!.Resource, `${String(bucket.state.arn)}/api/AWSLogs/123456789012/*`);
       assert.equal(tls!.Effect, "Deny");
       assert.deepEqual(tls!.Condition, { Bool: { "aws:SecureTransport": "false" } });
+      // ELB writes a test object when logging is enabled and fails the call without the policy.
+      assert.ok(
+        view.one(ALB).dependencies?.includes(view.one("aws:s3/bucketPolicy:BucketPolicy").urn),
+        "the ALB is created after the bucket policy that lets ELB write",
+      );
     });
   });
 
@@ -605,6 +610,11 @@ describe("LoadBalancedService", () => {
             containerPort: view.one(TARGET_GROUP).inputs.port,
           },
         ]);
+        // CreateService refuses a target group no listener attaches to a load balancer yet.
+        const dependencies = view.one(ECS_SERVICE).dependencies ?? [];
+        for (const listener of view.all(LISTENER)) {
+          assert.ok(dependencies.includes(listener.urn), `${view.name} waits for ${listener.name}`);
+        }
       });
     });
 
