@@ -333,7 +333,13 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         enableEcsManagedTags: true,
         waitForSteadyState: true,
       },
-      ecsServiceOptions(autoscaling !== undefined, { parent: this, dependsOn: listeners }),
+      ecsServiceOptions(autoscaling !== undefined, {
+        parent: this,
+        dependsOn: listeners,
+        // Its Service Connect discovery name is fixed: a replacement created beside the old
+        // service fails ("SC service is already used by" the namespace), so the old goes first.
+        deleteBeforeReplace: true,
+      }),
     );
     this.serviceName = service.name;
 

@@ -813,6 +813,22 @@ describe("LoadBalancedService resource options", () => {
     assert.deepEqual(service(await runProgram("prod")).ignoreChanges, ["desiredCount"]);
     assert.deepEqual(service(await runProgram("dev")).ignoreChanges, []);
   });
+
+  it("replaces an ECS service by deleting the old one first (its Service Connect name is fixed)", async () => {
+    for (const run of [await runProgram("dev"), await runProgram("prod")]) {
+      for (const name of ["api", "notifications"]) {
+        const view = new ServiceView(run, name);
+        const discovery = (
+          view.one(ECS_SERVICE).inputs.serviceConnectConfiguration as {
+            services: { discoveryName: string }[];
+          }
+        ).services.map((s) => s.discoveryName);
+        assert.deepEqual(discovery, [name]);
+        // A new service beside the old one would fail: "SC service is already used by" the namespace.
+        assert.equal(view.one(ECS_SERVICE).deleteBeforeReplace, true);
+      }
+    }
+  });
 });
 
 describe("the program with a bad service config", () => {

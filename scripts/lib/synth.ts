@@ -21,6 +21,8 @@ export interface RecordedResource {
   readonly retainOnDelete?: boolean;
   /** The `ignoreChanges` resource option (e.g. `desiredCount` where autoscaling owns it). */
   readonly ignoreChanges?: readonly string[];
+  /** The `deleteBeforeReplace` resource option (a replacement that cannot coexist with the old). */
+  readonly deleteBeforeReplace?: boolean;
   /**
    * The URNs the engine is told this resource depends on (from its input Outputs and `dependsOn`):
    * the order a real deployment creates things in.
@@ -69,6 +71,7 @@ type RegisterRequest = {
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
   getDependenciesList(): string[];
 };
 type Callback = (err: unknown, response: unknown) => void;
@@ -85,7 +88,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   const pendingParents = new Map<string, string[]>();
   type DeclaredOptions = Pick<
     RecordedResource,
-    "protect" | "retainOnDelete" | "ignoreChanges" | "dependencies"
+    "protect" | "retainOnDelete" | "ignoreChanges" | "dependencies" | "deleteBeforeReplace"
   >;
   const pendingOptions = new Map<string, DeclaredOptions[]>();
 
@@ -116,6 +119,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
           protect: declared?.protect ?? false,
           retainOnDelete: declared?.retainOnDelete ?? false,
           ignoreChanges: declared?.ignoreChanges ?? [],
+          deleteBeforeReplace: declared?.deleteBeforeReplace ?? false,
           dependencies: declared?.dependencies ?? [],
           state,
         });
@@ -142,6 +146,7 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
       protect: request.getProtect() ?? false,
       retainOnDelete: request.getRetainondelete() ?? false,
       ignoreChanges: request.getIgnorechangesList(),
+      deleteBeforeReplace: request.getDeletebeforereplace(),
       dependencies: request.getDependenciesList(),
     };
     pendingOptions.set(key, [...(pendingOptions.get(key) ?? []), declared]);
