@@ -285,6 +285,9 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         capacityProviderStrategies: [
           { capacityProvider: args.cluster.capacityProviderName, weight: 1 },
         ],
+        // UpdateService refuses a changed strategy (a replaced capacity provider has a new name)
+        // unless it forces a new deployment; on other updates it only rolls the tasks once more.
+        forceNewDeployment: true,
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
           // Its own group, and the cluster's client group that lets it call its peers.

@@ -587,6 +587,8 @@ describe("LoadBalancedService", () => {
           { capacityProvider: view.run.outputs.capacityProviderName, weight: 1 },
         ]);
         assert.equal(svc.launchType, undefined);
+        // ECS: "making a change to a capacity provider strategy ... you must force a new deployment".
+        assert.equal(svc.forceNewDeployment, true);
         assert.equal(svc.taskDefinition, view.one(TASK_DEF).state.arn);
       });
     });
