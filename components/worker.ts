@@ -4,7 +4,7 @@ import { ENVIRONMENT_DEFAULTS } from "./config/environment";
 import { QUEUE_URL_VARIABLE, WorkerConfig } from "./config/worker";
 import { ecsServiceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
-import { WorkloadTask } from "./task";
+import { privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { backlogScaling, queueConsumerStatement } from "./worker-queue";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
@@ -304,14 +304,20 @@ export interface ImageSource {
 }
 
 /**
- * A worker's image and the repository its execution role may pull from: its own `image`; or,
- * with `repository`, the service's release (`imageTag` pins another tag of the same repository).
+ * A worker's image and the repository its execution role may pull from: its own `image` (pull
+ * permission when that image is in a private ECR registry); or, with `repository`, the service's
+ * release (`imageTag` pins another tag of the same repository).
  */
 export function workerImage(
   worker: Pick<WorkerConfig, "image" | "repository" | "imageTag">,
   services: Readonly<Record<string, ImageSource>>,
-): { image: pulumi.Input<string>; repositoryArn?: pulumi.Output<string> } {
-  if (worker.image !== undefined) return { image: worker.image };
+): { image: pulumi.Input<string>; repositoryArn?: pulumi.Input<string> } {
+  if (worker.image !== undefined) {
+    const repositoryArn = privateEcrRepositoryArn(worker.image);
+    return repositoryArn === undefined
+      ? { image: worker.image }
+      : { image: worker.image, repositoryArn };
+  }
   const service = services[worker.repository ?? ""];
   if (service === undefined) {
     // Config validation (checkWorkerRepositories) stops this first; a direct caller gets this.
@@ -322,13 +328,10 @@ export function workerImage(
       worker.imageTag === undefined
         ? service.image
         : pulumi.interpolate`${service.repositoryUrl}:${worker.imageTag}`,
-    repositoryArn: pulumi.output(service.repositoryUrl).apply(repositoryArnFromUrl),
+    repositoryArn: pulumi.output(service.repositoryUrl).apply((url) => {
+      const arn = privateEcrRepositoryArn(url);
+      if (arn === undefined) throw new Error(`${url} is not an ECR repository URL.`);
+      return arn;
+    }),
   };
-}
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com/<name>` → `arn:aws:ecr:<region>:<account>:repository/<name>`. */
-export function repositoryArnFromUrl(url: string): string {
-  const [host = "", ...path] = url.split("/");
-  const [account, , , region] = host.split(".");
-  return `arn:aws:ecr:${region}:${account}:repository/${path.join("/")}`;
 }

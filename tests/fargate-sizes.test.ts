@@ -7,7 +7,8 @@ import {
   isValidFargateSize,
 } from "../components/config/worker";
 import { backlogScaling, queueNameFromArn, queueUrlFromArn } from "../components/worker-queue";
-import { fargateCapacityStrategy, repositoryArnFromUrl } from "../components/worker";
+import { fargateCapacityStrategy, workerImage } from "../components/worker";
+import { promiseOf } from "./harness";
 
 describe("Fargate task sizes (pure table)", () => {
   it("lists the CPU values AWS documents", () => {
@@ -122,11 +123,31 @@ describe("worker helpers (pure)", () => {
     assert.equal(queueUrlFromArn(arn), "https://sqs.eu-west-1.amazonaws.com/123456789012/mailers");
   });
 
-  it("turns an ECR repository URL into its ARN", () => {
+  it("lets a worker pull from the service repository it shares, or from its own private ECR image", async () => {
+    const services = {
+      api: {
+        image: "unused",
+        repositoryUrl: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/api",
+      },
+    };
+    const shared = workerImage({ repository: "api", imageTag: "v7" }, services);
     assert.equal(
-      repositoryArnFromUrl("123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/api"),
+      await promiseOf(shared.repositoryArn!),
       "arn:aws:ecr:eu-west-1:123456789012:repository/prod/api",
     );
+    assert.equal(
+      await promiseOf(shared.image),
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/api:v7",
+    );
+
+    const ownEcr = workerImage(
+      { image: "210987654321.dkr.ecr.us-east-1.amazonaws.com/tools/cron:3" },
+      services,
+    );
+    assert.equal(ownEcr.repositoryArn, "arn:aws:ecr:us-east-1:210987654321:repository/tools/cron");
+
+    const publicImage = workerImage({ image: "public.ecr.aws/docker/library/ruby:3.3" }, services);
+    assert.equal(publicImage.repositoryArn, undefined);
   });
 
   it("puts the base on FARGATE and the rest on FARGATE_SPOT, or all on FARGATE", () => {
