@@ -129,10 +129,61 @@ export function createServiceSecurityGroups(
   return { albSg, taskSg };
 }
 
+/**
+ * ELB's log-delivery account in each region opened before August 2022, as AWS lists them
+ * ("Attach a policy to your S3 bucket", ALB user guide). Regions opened since deliver as the
+ * `logdelivery.elasticloadbalancing.amazonaws.com` service principal and have no such account.
+ */
+export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
+  "us-east-1": "127311923021",
+  "us-east-2": "033677994240",
+  "us-west-1": "027434742980",
+  "us-west-2": "797873946194",
+  "af-south-1": "098369216593",
+  "ap-east-1": "754344448648",
+  "ap-southeast-3": "589379963580",
+  "ap-south-1": "718504428378",
+  "ap-northeast-3": "383597477331",
+  "ap-northeast-2": "600734575887",
+  "ap-southeast-1": "114774131450",
+  "ap-southeast-2": "783225319266",
+  "ap-northeast-1": "582318560864",
+  "ca-central-1": "985666609251",
+  "eu-central-1": "054676820928",
+  "eu-west-1": "156460612806",
+  "eu-west-2": "652711504416",
+  "eu-south-1": "635631232127",
+  "eu-west-3": "009996457667",
+  "eu-north-1": "897822967062",
+  "me-south-1": "076674570225",
+  "sa-east-1": "507241528517",
+  "us-gov-west-1": "048591011584",
+  "us-gov-east-1": "190560391635",
+  "cn-north-1": "638102146993",
+  "cn-northwest-1": "037604701340",
+};
+
+/**
+ * Who writes a region's ALB access logs: its ELB account where it has one, else the log-delivery
+ * service principal. (aws.elb.getServiceAccount has no answer for the newer regions, so a
+ * lookup would fail the deploy there.)
+ */
+export function elbLogDeliveryPrincipal(region: string): { AWS: string } | { Service: string } {
+  const account = ELB_LOG_DELIVERY_ACCOUNTS[region];
+  if (account === undefined) return { Service: "logdelivery.elasticloadbalancing.amazonaws.com" };
+  const partition = region.startsWith("cn-")
+    ? "aws-cn"
+    : region.startsWith("us-gov-")
+      ? "aws-us-gov"
+      : "aws";
+  return { AWS: `arn:${partition}:iam::${account}:root` };
+}
+
 /** An S3 bucket for the ALB's access logs: private, encrypted, expiring, writable by ELB only. */
 export function createAccessLogBucket(
   parent: pulumi.ComponentResource,
   name: string,
+  region: string,
   retentionDays: number,
   stateful: (o?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions,
 ) {
@@ -177,7 +228,6 @@ export function createAccessLogBucket(
     },
     { parent },
   );
-  const elbAccount = aws.elb.getServiceAccountOutput({}, { parent });
   const account = aws.getCallerIdentityOutput({}, { parent }).accountId;
   const policy = new aws.s3.BucketPolicy(
     `${name}-alb-logs`,
@@ -187,7 +237,7 @@ export function createAccessLogBucket(
         {
           Sid: "ElbLogDelivery",
           Effect: "Allow",
-          Principal: { AWS: elbAccount.arn },
+          Principal: elbLogDeliveryPrincipal(region),
           Action: "s3:PutObject",
           Resource: pulumi.interpolate`${bucket.arn}/${name}/AWSLogs/${account}/*`,
         },

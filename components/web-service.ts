@@ -218,7 +218,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
 
     const accessLogs =
       (args.accessLogs ?? false)
-        ? createAccessLogBucket(this, name, retentionDays, stateful)
+        ? createAccessLogBucket(this, name, args.region, retentionDays, stateful)
         : undefined;
     const alb = new aws.lb.LoadBalancer(
       `${name}-alb`,

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../components/config";
 import { readStackConfig } from "../scripts/lib/stack-files";
 import { shortHash } from "../scripts/lib/stand-ins";
-import { listenerPorts, TLS_POLICY } from "../components/load-balancer";
+import { elbLogDeliveryPrincipal, listenerPorts, TLS_POLICY } from "../components/load-balancer";
 import { ecrLifecyclePolicy } from "../components/web-service";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
@@ -178,7 +178,7 @@ describe("LoadBalancedService", () => {
       const [delivery, tls] = statements(
         view.one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy,
       );
-      // us-east-1's ELB log-delivery account, from aws.elb.getServiceAccount.
+      // us-east-1 (opened before August 2022) delivers from its ELB account.
       assert.deepEqual(delivery!.Principal, { AWS: "arn:aws:iam::127311923021:root" });
       assert.equal(delivery!.Action, "s3:PutObject");
       assert.equal(delivery!.Resource, `${String(bucket.state.arn)}/api/AWSLogs/123456789012/*`);
@@ -829,6 +829,35 @@ describe("LoadBalancedService resource options", () => {
         // A new service beside the old one would fail: "SC service is already used by" the namespace.
         assert.equal(view.one(ECS_SERVICE).deleteBeforeReplace, true);
       }
+    }
+  });
+});
+
+describe("ALB access-log delivery by region", () => {
+  it("trusts the region's ELB account where AWS lists one, in the region's partition", () => {
+    assert.deepEqual(elbLogDeliveryPrincipal("eu-west-1"), {
+      AWS: "arn:aws:iam::156460612806:root",
+    });
+    assert.deepEqual(elbLogDeliveryPrincipal("cn-north-1"), {
+      AWS: "arn:aws-cn:iam::638102146993:root",
+    });
+    assert.deepEqual(elbLogDeliveryPrincipal("us-gov-west-1"), {
+      AWS: "arn:aws-us-gov:iam::048591011584:root",
+    });
+  });
+
+  it("trusts the log-delivery service principal in regions opened since August 2022", async () => {
+    assert.deepEqual(elbLogDeliveryPrincipal("eu-south-2"), {
+      Service: "logdelivery.elasticloadbalancing.amazonaws.com",
+    });
+    const run = await runProgram("prod", { "aws:region": "eu-central-2" });
+    const policies = run.ofType("aws:s3/bucketPolicy:BucketPolicy");
+    assert.equal(policies.length, 2);
+    for (const policy of policies) {
+      const [delivery] = statements(policy.inputs.policy);
+      assert.deepEqual(delivery!.Principal, {
+        Service: "logdelivery.elasticloadbalancing.amazonaws.com",
+      });
     }
   });
 });

@@ -9,15 +9,6 @@ import * as crypto from "node:crypto";
 /** The account every stand-in ARN belongs to (AWS's documentation account number). */
 export const STAND_IN_ACCOUNT_ID = "123456789012";
 
-/** ELB's log-delivery accounts (the regions this project prices), for access-log bucket policies. */
-const ELB_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
-  "us-east-1": "127311923021",
-  "us-east-2": "033677994240",
-  "us-west-2": "797873946194",
-  "eu-west-1": "156460612806",
-  "eu-central-1": "054676820928",
-};
-
 /** Seven hex characters derived from a string: Pulumi-style name suffixes that never change. */
 export function shortHash(text: string, length = 7): string {
   return crypto.createHash("sha256").update(text).digest("hex").slice(0, length);
@@ -69,11 +60,6 @@ const INVOKES: Readonly<Record<string, InvokeAnswer>> = {
     }
     const value = `ami-0${shortHash(name, 16)}`;
     return { name, value, insecureValue: value, type: "String", version: 1, arn: name, id: name };
-  },
-  "aws:elb/getServiceAccount:getServiceAccount": (_inputs, { region }) => {
-    const account = ELB_SERVICE_ACCOUNTS[region];
-    if (account === undefined) throw new Error(`no ELB service account stand-in for ${region}`);
-    return { id: account, arn: `arn:aws:iam::${account}:root`, region };
   },
   // A public hosted zone looked up by name (a web service's `hostedZoneName`).
   "aws:route53/getZone:getZone": (inputs) => {
