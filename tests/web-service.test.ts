@@ -938,6 +938,12 @@ describe("the program with a bad service config", () => {
       'vitcord-infra:services.api.domain = "api.vitcord.com": Only one of `certificateArn` or `domain` can be provided.',
     ],
     [
+      "a certificate from another region than the stack's",
+      "prod",
+      { imageTag: "1.0.0", certificateArn: certificateArn.replace("us-east-1", "eu-west-1") },
+      `vitcord-infra:services.api.certificateArn = "arn:aws:acm:eu-west-1:123456789012:certificate/abcd-1234": must be a certificate in the stack's region (aws:region = us-east-1): a load balancer uses ACM certificates from its own region only`,
+    ],
+    [
       "a malformed secret ARN",
       "dev",
       { image: nginx, secrets: { DATABASE_URL: "arn:aws:ssm:us-east-1:123:parameter/db" } },

@@ -38,6 +38,12 @@ function show(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** One problem: `vitcord-infra:<path> = <value>: <message>`, or `… is missing: …`. */
+export function problemLine(path: readonly PropertyKey[], value: unknown, message: string): string {
+  const got = value === undefined ? "is missing" : `= ${show(value)}`;
+  return `${configKey(path)} ${got}: ${message}`;
+}
+
 /**
  * Turns zod issues into one line each: the full config key, the bad value, and what is allowed.
  * Unknown keys become one line per key so that a typo is named where it stands.
@@ -51,9 +57,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unkno
       }
       continue;
     }
-    const value = valueAt(input, issue.path);
-    const got = value === undefined ? "is missing" : `= ${show(value)}`;
-    lines.push(`${configKey(issue.path)} ${got}: ${issue.message}`);
+    lines.push(problemLine(issue.path, valueAt(input, issue.path), issue.message));
   }
   return lines;
 }

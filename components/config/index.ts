@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, describeIssues } from "./errors";
 import { ENVIRONMENTS, Environment } from "./environment";
 import { environmentSchema, ProjectConfig, stackSchema } from "./schema";
+import { certificateRegionProblems } from "./service";
 
 export * from "./cluster";
 export * from "./environment";
@@ -57,6 +58,8 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
   const env: Environment = environment.success ? environment.data : ENVIRONMENTS[0];
   const parsed = stackSchema(env).safeParse(input);
   if (!parsed.success) problems.push(...describeIssues(parsed.error.issues, input));
+  else if (region !== undefined)
+    problems.push(...certificateRegionProblems(parsed.data.services, region));
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return { ...parsed.data, stack, region: region as string };

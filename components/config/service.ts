@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import { problemLine } from "./errors";
 import { minimumSchedulableCapacity } from "./instance-types";
 import {
   booleanFlag,
@@ -202,6 +203,28 @@ export function serviceSchema(environment: Environment) {
 }
 
 export type ServiceConfig = z.output<ReturnType<typeof serviceSchema>>;
+
+/**
+ * An ALB can only use an ACM certificate from its own region: a `certificateArn` from another
+ * region would pass every other check and fail the listener at deploy time.
+ */
+export function certificateRegionProblems(
+  services: Readonly<Record<string, Pick<ServiceConfig, "certificateArn">>>,
+  region: string,
+): string[] {
+  return Object.entries(services).flatMap(([name, service]) => {
+    const certificateRegion = service.certificateArn?.split(":")[3];
+    return certificateRegion === undefined || certificateRegion === region
+      ? []
+      : [
+          problemLine(
+            ["services", name, "certificateArn"],
+            service.certificateArn,
+            `must be a certificate in the stack's region (aws:region = ${region}): a load balancer uses ACM certificates from its own region only`,
+          ),
+        ];
+  });
+}
 
 /** `vitcord-infra:services`: service name → service; a new entry is a new load-balanced service. */
 export function servicesSchema(environment: Environment) {
