@@ -184,6 +184,32 @@ describe("stack config", () => {
       });
     });
 
+    it("reports a malformed region once, not again against each service's certificate", () => {
+      const services = JSON.parse(readStackConfig("prod")["vitcord-infra:services"]!) as Record<
+        string,
+        Record<string, unknown>
+      >;
+      const api: Record<string, unknown> = {
+        ...services.api,
+        certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/abcd",
+      };
+      delete api.domain;
+      delete api.hostedZoneName;
+      const config = {
+        ...readStackConfig("prod"),
+        "aws:region": "Virginia",
+        "vitcord-infra:services": JSON.stringify({ ...services, api }),
+      };
+      try {
+        parseStackConfig("prod", config);
+        assert.fail("expected the config to be rejected");
+      } catch (error) {
+        assert.deepEqual((error as ConfigError).problems, [
+          'aws:region = "Virginia": must be an AWS region name such as us-east-1 or eu-west-1',
+        ]);
+      }
+    });
+
     it("reports every problem at once in one message", () => {
       const list = problems({ environment: "qa", network: { cidr: "nope", availabilityZones: 0 } });
       assert.equal(list.length, 3);

@@ -47,7 +47,8 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
 
   const problems: string[] = [];
   const region = rawConfig["aws:region"];
-  if (region === undefined || !REGION.test(region)) {
+  const regionIsValid = region !== undefined && REGION.test(region);
+  if (!regionIsValid) {
     const got = region === undefined ? "is missing" : `= ${JSON.stringify(region)}`;
     problems.push(`aws:region ${got}: must be an AWS region name such as us-east-1 or eu-west-1`);
   }
@@ -58,8 +59,8 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
   const env: Environment = environment.success ? environment.data : ENVIRONMENTS[0];
   const parsed = stackSchema(env).safeParse(input);
   if (!parsed.success) problems.push(...describeIssues(parsed.error.issues, input));
-  else if (region !== undefined)
-    problems.push(...certificateRegionProblems(parsed.data.services, region));
+  // Certificates are compared with a valid region only: a malformed one is reported above.
+  else if (regionIsValid) problems.push(...certificateRegionProblems(parsed.data.services, region));
 
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return { ...parsed.data, stack, region: region as string };
