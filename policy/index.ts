@@ -1,5 +1,5 @@
 /**
- * vitcord-infra's policy pack: the security and reliability rules of scripts/lib/rules, enforced
+ * vitcord-infra's policy pack: the security and reliability rules of rules/, enforced
  * by Pulumi at `pulumi preview --policy-pack policy` and `pulumi up --policy-pack policy`.
  * Constructing the PolicyPack starts the analyzer server the Pulumi CLI talks to.
  */

@@ -1,5 +1,5 @@
 /**
- * The policy pack's policies, built from the one rule module (scripts/lib/rules): a resource rule
+ * The policy pack's policies, built from the one rule module (rules/): a resource rule
  * becomes a ResourceValidationPolicy, a stack rule a StackValidationPolicy, each with the rule's
  * id as its name and the rule's enforcement level. Kept apart from index.ts so that tests can
  * load it without starting the pack's gRPC server.
@@ -21,7 +21,7 @@ import {
   RULES,
   StackRule,
   UNKNOWN,
-} from "../scripts/lib/rules";
+} from "../rules";
 
 /** The sentinels @pulumi/policy puts where a value is unknown during a preview (internal API). */
 const UNKNOWN_SENTINELS: ReadonlySet<unknown> = (() => {

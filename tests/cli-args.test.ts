@@ -5,8 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { findOnPath } from "../scripts/cli/context";
-import { loadStack, parseCount, parseImageTag } from "../scripts/cli/workloads";
+import { findOnPath } from "../cli/context";
+import { loadStack, parseCount, parseImageTag } from "../cli/workloads";
 import { makeProject, runCli, STACK_FILES } from "./cli-context";
 
 const COMMANDS = [

@@ -16,8 +16,8 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { mockClient } from "aws-sdk-client-mock";
-import { imageTagOf } from "../scripts/cli/format";
-import { logStreamOf, parseSince } from "../scripts/cli/logs-stream";
+import { imageTagOf } from "../cli/format";
+import { logStreamOf, parseSince } from "../cli/logs-stream";
 import { FakeStack, runCli } from "./cli-context";
 
 const ENV = { PULUMI_BACKEND_URL: "s3://vitcord-state", PULUMI_CONFIG_PASSPHRASE: "" };

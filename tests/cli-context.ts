@@ -1,12 +1,12 @@
-// Test doubles for the operations CLI (scripts/cli): a project directory with dev and prod stack
+// Test doubles for the operations CLI (cli/): a project directory with dev and prod stack
 // files, a recording Automation API stack, and a CliContext whose every outside effect is faked.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
-import { createAwsClients } from "../scripts/cli/aws";
-import type { AutomationStack, CliContext, Writer } from "../scripts/cli/context";
-import { main } from "../scripts/cli/program";
+import { createAwsClients } from "../cli/aws";
+import type { AutomationStack, CliContext, Writer } from "../cli/context";
+import { main } from "../cli/program";
 
 const CERTIFICATE =
   "arn:aws:acm:us-east-1:123456789012:certificate/0f4c1a2b-1111-2222-3333-444455556666";

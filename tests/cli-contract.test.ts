@@ -3,10 +3,10 @@
 import * as assert from "node:assert/strict";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import { logStreamOf } from "../scripts/cli/logs-stream";
-import { runTaskInput } from "../scripts/cli/run-task";
-import { loadStack, readOutputs, workloadOutputs } from "../scripts/cli/workloads";
-import { PROJECT_DIR } from "../scripts/lib/stack-files";
+import { logStreamOf } from "../cli/logs-stream";
+import { runTaskInput } from "../cli/run-task";
+import { loadStack, readOutputs, workloadOutputs } from "../cli/workloads";
+import { PROJECT_DIR } from "../components/config/stack-files";
 import { ProgramRun, runProgram } from "./harness";
 
 function outputMap(run: ProgramRun): OutputMap {

@@ -3,8 +3,8 @@
 import * as assert from "node:assert/strict";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { describeScale, planScale } from "../scripts/cli/scale";
-import { CliError } from "../scripts/cli/errors";
+import { describeScale, planScale } from "../cli/scale";
+import { CliError } from "../cli/errors";
 import { FakeStack, makeProject, runCli, STACK_FILES } from "./cli-context";
 
 const ENV = { PULUMI_BACKEND_URL: "s3://vitcord-state", PULUMI_CONFIG_PASSPHRASE: "" };

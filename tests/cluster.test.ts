@@ -5,7 +5,7 @@ import {
   needsMixedInstancesPolicy,
 } from "../components/cluster";
 import { ConfigError, instanceTypeProblem } from "../components/config";
-import { shortHash } from "../scripts/lib/stand-ins";
+import { shortHash } from "../plan/engine/stand-ins";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const COMPONENT = "vitcord:cluster:Ec2Cluster";

@@ -7,7 +7,7 @@ import {
   subnetLayout,
   usableAddresses,
 } from "../components/config";
-import { readStackConfig } from "../scripts/lib/stack-files";
+import { readStackConfig } from "../components/config/stack-files";
 
 /** A minimal valid raw config map, as Pulumi hands it to the program. */
 function raw(values: Record<string, unknown>): Record<string, string> {

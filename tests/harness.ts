@@ -1,10 +1,10 @@
 /**
  * The shared mock harness: every test that runs the program goes through here. It wraps the
- * synthesis engine that `npm run plan` uses (scripts/lib/synth.ts), so tests and plan see the
+ * synthesis engine that `npm run plan` uses (plan/engine/synth.ts), so tests and plan see the
  * same resources, and adds the look-ups assertions need.
  */
-import { RecordedResource, resolve, synthesize, Synthesis } from "../scripts/lib/synth";
-import { readStackConfig } from "../scripts/lib/stack-files";
+import { RecordedResource, resolve, synthesize, Synthesis } from "../plan/engine/synth";
+import { readStackConfig } from "../components/config/stack-files";
 
 export { resolve as promiseOf, RecordedResource };
 

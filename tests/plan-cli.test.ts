@@ -2,11 +2,11 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { FREE_TYPES, PRICERS } from "../scripts/lib/plan/cost";
-import { PlanDocument, sortKeys } from "../scripts/lib/plan";
-import { PlanIo, runPlan } from "../scripts/plan";
-import { PROJECT_DIR, readStackConfig } from "../scripts/lib/stack-files";
-import { synthesize } from "../scripts/lib/synth";
+import { FREE_TYPES, PRICERS } from "../plan/cost";
+import { PlanDocument, sortKeys } from "../plan";
+import { PlanIo, runPlan } from "../plan/main";
+import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
+import { synthesize } from "../plan/engine/synth";
 
 interface Captured {
   code: number;
@@ -255,7 +255,7 @@ describe("plan: the CLI", function () {
 
 describe("plan: end to end in a subprocess", function () {
   this.timeout(120_000);
-  const script = path.join("scripts", "plan.ts");
+  const script = path.join("plan", "main.ts");
   const run = (args: string[]) =>
     spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
       cwd: PROJECT_DIR,
@@ -263,7 +263,7 @@ describe("plan: end to end in a subprocess", function () {
       timeout: 110_000,
     });
 
-  it("node scripts/plan.ts --json prints a parseable plan and exits 0", () => {
+  it("node plan/main.ts --json prints a parseable plan and exits 0", () => {
     const result = run(["--stack", "prod", "--json"]);
     assert.equal(result.status, 0, result.stderr);
     const doc = JSON.parse(result.stdout) as PlanDocument;

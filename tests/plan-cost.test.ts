@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { Assumptions, DEFAULT_ASSUMPTIONS } from "../scripts/lib/plan/assumptions";
+import { Assumptions, DEFAULT_ASSUMPTIONS } from "../plan/assumptions";
 import {
   CostEstimate,
   CostLine,
@@ -7,8 +7,8 @@ import {
   FREE_TYPES,
   PRICERS,
   roundCents,
-} from "../scripts/lib/plan/cost";
-import { DEFAULT_PRICES, Price, PriceTable } from "../scripts/lib/plan/price-table";
+} from "../plan/cost";
+import { DEFAULT_PRICES, Price, PriceTable } from "../plan/price-table";
 import { component, resource, smallStack } from "./plan-fixtures";
 
 /** Round numbers, so every expected amount below can be checked by hand. */

@@ -2,7 +2,7 @@
  * A small hand-built stack for the plan's pure functions (cost, inventory, diagram, Heroku): the
  * shapes the program's components record, with round numbers so the arithmetic can be checked.
  */
-import { RecordedResource } from "../scripts/lib/synth";
+import { RecordedResource } from "../plan/engine/synth";
 
 const STACK = "urn:pulumi:test::vitcord-infra";
 

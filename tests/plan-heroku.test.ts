@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { buildPlan, PLAN_SECTIONS, planJson, renderPlan } from "../scripts/lib/plan";
-import { dynoFor, estimateHeroku } from "../scripts/lib/plan/heroku";
-import { HEROKU_PRICES, PRICE_SOURCES } from "../scripts/lib/plan/price-table";
-import { RecordedResource } from "../scripts/lib/synth";
+import { buildPlan, PLAN_SECTIONS, planJson, renderPlan } from "../plan";
+import { dynoFor, estimateHeroku } from "../plan/heroku";
+import { HEROKU_PRICES, PRICE_SOURCES } from "../plan/price-table";
+import { RecordedResource } from "../plan/engine/synth";
 import { component, resource, smallStack } from "./plan-fixtures";
 
 const PRIVATE = HEROKU_PRICES.privateSpace.dynos;

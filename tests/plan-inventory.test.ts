@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../scripts/lib/plan/diagram";
-import { buildInventory, renderInventory } from "../scripts/lib/plan/inventory";
+import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../plan/diagram";
+import { buildInventory, renderInventory } from "../plan/inventory";
 import { api, jobs, resource, smallStack } from "./plan-fixtures";
-import { RecordedResource } from "../scripts/lib/synth";
+import { RecordedResource } from "../plan/engine/synth";
 import { runProgram } from "./harness";
 
 describe("plan: inventory", () => {

@@ -23,8 +23,8 @@ import {
   resourcePolicy,
   stackPolicy,
 } from "../policy/policies";
-import { ResourceRule, ruleById, RULES, StackRule, UNKNOWN } from "../scripts/lib/rules";
-import { synthesize } from "../scripts/lib/synth";
+import { ResourceRule, ruleById, RULES, StackRule, UNKNOWN } from "../rules";
+import { synthesize } from "../plan/engine/synth";
 import { stackConfig } from "./harness";
 
 const SG = "aws:ec2/securityGroup:SecurityGroup";

@@ -3,8 +3,8 @@
  * ones with the message each must produce. Independent of the program, so each rule is proven on
  * its own before it runs over dev and prod.
  */
-import { RuleEnvironment, RuleResource, RuleResource as R } from "../scripts/lib/rules";
-import { T } from "../scripts/lib/rules/util";
+import { RuleEnvironment, RuleResource, RuleResource as R } from "../rules";
+import { T } from "../rules/util";
 
 export function res(
   type: string,

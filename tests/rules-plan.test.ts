@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
-import { buildPlan, renderPlan } from "../scripts/lib/plan";
-import { RulesReport, RULES } from "../scripts/lib/rules";
-import { synthesize } from "../scripts/lib/synth";
-import { PlanIo, runPlan } from "../scripts/plan";
+import { buildPlan, renderPlan } from "../plan";
+import { RulesReport, RULES } from "../rules";
+import { synthesize } from "../plan/engine/synth";
+import { PlanIo, runPlan } from "../plan/main";
 import { stackConfig } from "./harness";
 
 interface Captured {

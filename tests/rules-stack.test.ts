@@ -2,9 +2,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { statefulResourceOptions } from "../components/options";
-import { Evaluation, evaluateRules, fromRecords, RuleResource, RULES } from "../scripts/lib/rules";
-import { STATEFUL_TYPES } from "../scripts/lib/rules/options";
-import { rulesTable, TABLE_END, TABLE_START } from "../scripts/lib/rules/table";
+import { Evaluation, evaluateRules, fromRecords, RuleResource, RULES } from "../rules";
+import { STATEFUL_TYPES } from "../rules/options";
+import { rulesTable, TABLE_END, TABLE_START } from "../rules/table";
 import { ProgramRun, runProgram } from "./harness";
 
 /** The advisory findings the program knowingly leaves open, by rule (recommendations, not guarantees). */

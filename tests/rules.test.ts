@@ -6,8 +6,8 @@ import {
   RULE_ENVIRONMENTS,
   RULES,
   ruleById,
-} from "../scripts/lib/rules";
-import { decodeUserData, isSecretName, secretIn } from "../scripts/lib/rules/util";
+} from "../rules";
+import { decodeUserData, isSecretName, secretIn } from "../rules/util";
 import { CASES, res } from "./rules-fixtures";
 
 describe("security and reliability rules", () => {

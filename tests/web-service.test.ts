@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { parseStackConfig } from "../components/config";
-import { readStackConfig } from "../scripts/lib/stack-files";
-import { shortHash } from "../scripts/lib/stand-ins";
+import { readStackConfig } from "../components/config/stack-files";
+import { shortHash } from "../plan/engine/stand-ins";
 import { elbLogDeliveryPrincipal, listenerPorts, TLS_POLICY } from "../components/load-balancer";
 import { ecrLifecyclePolicy } from "../components/web-service";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";

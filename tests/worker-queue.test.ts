@@ -7,7 +7,7 @@ import {
   QUEUE_CONSUMER_ACTIONS,
   QUEUE_PRODUCER_ACTIONS,
 } from "../components/worker-queue";
-import { readStackConfig } from "../scripts/lib/stack-files";
+import { readStackConfig } from "../components/config/stack-files";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const QUEUE = "aws:sqs/queue:Queue";

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { ecsServiceOptions } from "../components/options";
 import { containerDefinition } from "../components/task";
-import { shortHash } from "../scripts/lib/stand-ins";
+import { shortHash } from "../plan/engine/stand-ins";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const WORKER = "vitcord:service:FargateWorker";

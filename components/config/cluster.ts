@@ -1,6 +1,14 @@
 import { z } from "zod";
-import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import {
+  CONTAINER_INSIGHTS,
+  ClusterDefaults,
+  ContainerInsights,
+  ENVIRONMENT_DEFAULTS,
+  Environment,
+  SpotSettings,
+} from "./environment";
 import { INSTANCE_FAMILIES, INSTANCE_TYPES, instanceTypeInfo } from "./instance-types";
+export { CONTAINER_INSIGHTS, type ClusterDefaults, type ContainerInsights, type SpotSettings };
 import { booleanFlag, intInRange, oneOf, strictObject } from "./schema-helpers";
 
 /** Instances in the Auto Scaling group: a sanity bound, well below any account quota. */
@@ -11,31 +19,6 @@ export const ROOT_VOLUME_MIN_GIB = 30;
 export const ROOT_VOLUME_MAX_GIB = 16384;
 /** More overrides than this only slow the Auto Scaling group's choice down (AWS allows 40). */
 export const INSTANCE_TYPES_MAX = 20;
-
-/** Container Insights levels; turning it off is not offered (ECS.12, CKV_AWS_65). */
-export const CONTAINER_INSIGHTS = ["enabled", "enhanced"] as const;
-export type ContainerInsights = (typeof CONTAINER_INSIGHTS)[number];
-
-/** How the Auto Scaling group buys its instances. */
-export interface SpotSettings {
-  /** Buy Spot instances above the on-demand base; off means every instance is on-demand. */
-  readonly enabled: boolean;
-  /** Instances that are always on-demand, whatever the Spot market does. */
-  readonly onDemandBase: number;
-  /** Percent of the instances above the base that are on-demand (the rest are Spot). */
-  readonly onDemandPercentageAboveBase: number;
-}
-
-/** The per-environment defaults of `vitcord-infra:cluster` (see ENVIRONMENT_DEFAULTS). */
-export interface ClusterDefaults {
-  readonly instanceTypes: readonly string[];
-  readonly minSize: number;
-  readonly maxSize: number;
-  readonly spot: SpotSettings;
-  readonly targetCapacity: number;
-  readonly rootVolumeGiB: number;
-  readonly containerInsights: ContainerInsights;
-}
 
 /**
  * Why an instance type is not accepted, or undefined if it is: an unknown family and an unknown

@@ -2,9 +2,6 @@
  * The two kinds of environment and every default that differs between them, in one place.
  * A stack names its environment (`vitcord-infra:environment`); keys it leaves out take these.
  */
-import type { ClusterDefaults } from "./cluster";
-import type { ServiceDefaults } from "./service";
-import type { WorkerDefaults } from "./worker";
 
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -17,6 +14,61 @@ export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
   3653,
 ] as const;
+
+/** Container Insights levels; turning it off is not offered (ECS.12, CKV_AWS_65). */
+export const CONTAINER_INSIGHTS = ["enabled", "enhanced"] as const;
+export type ContainerInsights = (typeof CONTAINER_INSIGHTS)[number];
+
+/** How the Auto Scaling group buys its instances. */
+export interface SpotSettings {
+  /** Buy Spot instances above the on-demand base; off means every instance is on-demand. */
+  readonly enabled: boolean;
+  /** Instances that are always on-demand, whatever the Spot market does. */
+  readonly onDemandBase: number;
+  /** Percent of the instances above the base that are on-demand (the rest are Spot). */
+  readonly onDemandPercentageAboveBase: number;
+}
+
+/** The per-environment defaults of `vitcord-infra:cluster` (see ENVIRONMENT_DEFAULTS). */
+export interface ClusterDefaults {
+  readonly instanceTypes: readonly string[];
+  readonly minSize: number;
+  readonly maxSize: number;
+  readonly spot: SpotSettings;
+  readonly targetCapacity: number;
+  readonly rootVolumeGiB: number;
+  readonly containerInsights: ContainerInsights;
+}
+
+/** The per-environment defaults of `vitcord-infra:services.<name>` (see ENVIRONMENT_DEFAULTS). */
+export interface ServiceDefaults {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  /** Seconds a draining target keeps its connections; AWS's default is 300 (CKV_AWS_261 notes). */
+  readonly deregistrationDelaySeconds: number;
+  readonly healthCheckIntervalSeconds: number;
+  readonly healthCheckGracePeriodSeconds: number;
+  readonly minHealthyPercent: number;
+  readonly maxHealthyPercent: number;
+}
+
+export const WORKER_ARCHITECTURES = ["x86_64", "arm64"] as const;
+export type WorkerArchitecture = (typeof WORKER_ARCHITECTURES)[number];
+
+/** The per-environment defaults of every worker (ENVIRONMENT_DEFAULTS.<env>.worker). */
+export interface WorkerDefaults {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  readonly architecture: WorkerArchitecture;
+  readonly spot: { readonly enabled: boolean; readonly base: number };
+  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuTarget: number };
+  readonly stopTimeoutSeconds: number;
+  /** Deployment floor and ceiling, in percent of the desired count (not config keys). */
+  readonly minHealthyPercent: number;
+  readonly maxHealthyPercent: number;
+}
 
 export interface EnvironmentDefaults {
   /** CloudWatch log retention for every log group. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import { ENVIRONMENT_DEFAULTS, Environment, ServiceDefaults } from "./environment";
+export type { ServiceDefaults };
 import { problemLine } from "./errors";
 import { minimumSchedulableCapacity } from "./instance-types";
 import {
@@ -11,19 +12,6 @@ import {
   strictObject,
 } from "./schema-helpers";
 import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
-
-/** The per-environment defaults of `vitcord-infra:services.<name>` (see ENVIRONMENT_DEFAULTS). */
-export interface ServiceDefaults {
-  readonly cpu: number;
-  readonly memory: number;
-  readonly desiredCount: number;
-  /** Seconds a draining target keeps its connections; AWS's default is 300 (CKV_AWS_261 notes). */
-  readonly deregistrationDelaySeconds: number;
-  readonly healthCheckIntervalSeconds: number;
-  readonly healthCheckGracePeriodSeconds: number;
-  readonly minHealthyPercent: number;
-  readonly maxHealthyPercent: number;
-}
 
 /** Deregistration delay ceiling: well under AWS's 300 s default, so deploys do not stall. */
 export const DEREGISTRATION_DELAY_MAX = 120;

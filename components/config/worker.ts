@@ -1,5 +1,12 @@
 import { z } from "zod";
-import { ENVIRONMENT_DEFAULTS, Environment } from "./environment";
+import {
+  ENVIRONMENT_DEFAULTS,
+  Environment,
+  WORKER_ARCHITECTURES,
+  WorkerArchitecture,
+  WorkerDefaults,
+} from "./environment";
+export { WORKER_ARCHITECTURES, type WorkerArchitecture, type WorkerDefaults };
 import {
   booleanFlag,
   imageReference,
@@ -63,9 +70,6 @@ export function fargateSizeProblem(cpu: number, memory: number): string | undefi
 }
 
 // ---- The `vitcord-infra:workers.<name>` schema.
-
-export const WORKER_ARCHITECTURES = ["x86_64", "arm64"] as const;
-export type WorkerArchitecture = (typeof WORKER_ARCHITECTURES)[number];
 
 /** Defaults of a queue the worker creates; not per environment. */
 export const QUEUE_DEFAULTS = {
@@ -390,18 +394,4 @@ export function checkQueueProducers(
       }
     });
   }
-}
-
-/** The per-environment defaults of every worker (ENVIRONMENT_DEFAULTS.<env>.worker). */
-export interface WorkerDefaults {
-  readonly cpu: number;
-  readonly memory: number;
-  readonly desiredCount: number;
-  readonly architecture: WorkerArchitecture;
-  readonly spot: { readonly enabled: boolean; readonly base: number };
-  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuTarget: number };
-  readonly stopTimeoutSeconds: number;
-  /** Deployment floor and ceiling, in percent of the desired count (not config keys). */
-  readonly minHealthyPercent: number;
-  readonly maxHealthyPercent: number;
 }

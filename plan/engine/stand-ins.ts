@@ -83,7 +83,7 @@ export function answerInvoke(
 ): Record<string, unknown> {
   const answer = INVOKES[token];
   if (answer === undefined) {
-    throw new Error(`no stand-in for the invoke ${token}; add one to scripts/lib/stand-ins.ts`);
+    throw new Error(`no stand-in for the invoke ${token}; add one to plan/engine/stand-ins.ts`);
   }
   return answer(inputs, context);
 }

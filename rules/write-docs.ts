@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { rulesTable, withRulesTable } from "./lib/rules/table";
+import { rulesTable, withRulesTable } from "./table";
 
 const README = path.join(__dirname, "..", "README.md");
 

@@ -2,7 +2,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
-import { PROJECT_DIR, readStackConfig } from "./stack-files";
+import { PROJECT_DIR, readStackConfig } from "../../components/config/stack-files";
 import { answerInvoke, resourceState } from "./stand-ins";
 
 /** One resource the program declared, as the engine received it. */

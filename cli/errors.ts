@@ -1,4 +1,4 @@
-import { UnknownStackError } from "../lib/stack-files";
+import { UnknownStackError } from "../components/config/stack-files";
 
 /** The page that explains how to install the Pulumi CLI on every platform. */
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/";

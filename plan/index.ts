@@ -4,8 +4,8 @@
  * sections; another part of the plan (e.g. rule results) adds a section to `PLAN_SECTIONS` and a
  * key to the document in `buildPlan`.
  */
-import { readStackConfig } from "../stack-files";
-import { RecordedResource, synthesize } from "../synth";
+import { readStackConfig } from "../components/config/stack-files";
+import { RecordedResource, synthesize } from "./engine/synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
 import { CostEstimate, estimateCost } from "./cost";
 import { dynoMemory, estimateHeroku, HerokuEstimate, HerokuFigure } from "./heroku";
@@ -39,7 +39,7 @@ export interface PlanDocument {
   readonly cost: CostEstimate;
   readonly heroku: HerokuEstimate;
   readonly assumptions: Assumptions & { readonly statements: string[] };
-  /** The security and reliability rules over these resources (scripts/lib/rules). */
+  /** The security and reliability rules over these resources (rules/). */
   readonly rules: RulesReport;
 }
 

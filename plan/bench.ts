@@ -6,8 +6,8 @@
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { planStack } from "./lib/plan";
-import { PROJECT_DIR, readStackConfig } from "./lib/stack-files";
+import { planStack } from "./";
+import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
 
 const SERVICES_KEY = "vitcord-infra:services";
 
@@ -138,7 +138,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     timeCommand("npm run plan (new process, dev)", node, [
       "-r",
       "ts-node/register/transpile-only",
-      "scripts/plan.ts",
+      "plan/main.ts",
     ]),
   );
   if (test) rows.push(timeCommand("npm test (typecheck + unit tests)", "npm", ["test"]));

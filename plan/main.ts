@@ -1,22 +1,22 @@
 /**
  * `npm run plan -- [--stack dev|prod] [--json] [--diagram <file>]`: what a stack would create and
  * what it would cost per month, with no AWS account and no Pulumi CLI. The program runs under the
- * same mock engine as the unit tests (scripts/lib/synth.ts).
+ * same mock engine as the unit tests (plan/engine/synth.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
-import { diagramMarkdown } from "./lib/plan/diagram";
-import { planJson, planStack, renderPlan } from "./lib/plan";
-import { rulesExitCode } from "./lib/rules";
-import { listStacks, readStackConfig } from "./lib/stack-files";
+import { diagramMarkdown } from "./diagram";
+import { planJson, planStack, renderPlan } from "./";
+import { rulesExitCode } from "../rules";
+import { listStacks, readStackConfig } from "../components/config/stack-files";
 
 export interface PlanIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   /** Writes the diagram file. @default fs.writeFileSync, creating the folder */
   readonly writeFile?: (file: string, text: string) => void;
-  /** Reads a stack's raw config. @default its Pulumi.<stack>.yaml (scripts/lib/stack-files.ts) */
+  /** Reads a stack's raw config. @default its Pulumi.<stack>.yaml (components/config/stack-files.ts) */
   readonly readConfig?: (stack: string) => Record<string, string>;
 }
 
@@ -86,7 +86,7 @@ export async function runPlan(argv: readonly string[], io: PlanIo = processIo): 
       // Keep stdout pure JSON when --json is given.
       (options.json ? io.stderr : io.stdout)(`Diagram written to ${options.diagram}\n`);
     }
-    // A mandatory security or reliability rule violated: the plan fails (scripts/lib/rules).
+    // A mandatory security or reliability rule violated: the plan fails (rules/).
     if (plan.rules.mandatoryViolations > 0) {
       const ids = [
         ...new Set(

@@ -130,7 +130,7 @@ export function evaluateRules(
   };
 }
 
-/** The shape the mock engine records (scripts/lib/synth.ts), without importing it. */
+/** The shape the mock engine records (plan/engine/synth.ts), without importing it. */
 export interface RecordedLike {
   readonly type: string;
   readonly name: string;

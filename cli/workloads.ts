@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import type { OutputMap } from "@pulumi/pulumi/automation";
-import { CONFIG_NAMESPACE, parseStackConfig } from "../../components/config";
-import { readStackConfig } from "../lib/stack-files";
+import { CONFIG_NAMESPACE, parseStackConfig } from "../components/config";
+import { readStackConfig } from "../components/config/stack-files";
 import { CliError, UnknownWorkloadError } from "./errors";
 
 /** What the CLI needs to know about a stack before it talks to Pulumi or AWS. */

@@ -1,6 +1,6 @@
 // What `scale` changes in the stack config and what that does in AWS. Pure: no Pulumi, no AWS.
-import { parseStackConfig } from "../../components/config";
-import { readStackConfig } from "../lib/stack-files";
+import { parseStackConfig } from "../components/config";
+import { readStackConfig } from "../components/config/stack-files";
 import { CliError } from "./errors";
 import type { ConfigChange, Workload } from "./workloads";
 

@@ -1,7 +1,7 @@
 // The operations CLI: `npm run infra -- <command> …` (see `npm run infra -- --help`).
-import { processContext } from "./cli/context";
-import { main } from "./cli/program";
-import { PROJECT_DIR } from "./lib/stack-files";
+import { processContext } from "./context";
+import { main } from "./program";
+import { PROJECT_DIR } from "../components/config/stack-files";
 
 // The AWS SDK warns on every run that its 2027 releases need Node 22; this project supports Node 20
 // (package.json engines), so that one warning is noise here. Every other warning still prints.

@@ -3,8 +3,8 @@
  * Heroku comparison share. Everything here is pure: it works on a `RecordedResource[]` from the
  * synthesis engine or on a hand-built list in a test.
  */
-import { resourceState } from "../stand-ins";
-import { RecordedResource } from "../synth";
+import { resourceState } from "./engine/stand-ins";
+import { RecordedResource } from "./engine/synth";
 
 export type { RecordedResource };
 

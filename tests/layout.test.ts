@@ -1,0 +1,74 @@
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import madge from "madge";
+import { PROJECT_DIR } from "../components/config/stack-files";
+
+/** The four parts of the project and who may import whom (README → Where things are). */
+const PARTS = ["components", "plan", "rules", "cli", "policy"] as const;
+type Part = (typeof PARTS)[number] | "index.ts" | "tests";
+const MAY_IMPORT: Record<Part, readonly Part[]> = {
+  "index.ts": ["components"],
+  components: ["components"],
+  rules: ["rules"],
+  plan: ["plan", "rules", "components", "index.ts"],
+  cli: ["cli", "components"],
+  policy: ["policy", "rules"],
+  tests: [...PARTS, "index.ts", "tests"],
+};
+
+function partOf(file: string): Part {
+  const top = file.split("/")[0]!;
+  if (top === "index.ts" || top === "tests" || (PARTS as readonly string[]).includes(top)) {
+    return top as Part;
+  }
+  throw new Error(`${file} is outside the project's parts`);
+}
+
+describe("layout: the four parts at the top, no import circles", function () {
+  this.timeout(60_000);
+  let graph: Record<string, string[]>;
+  let circles: string[][];
+
+  before(async () => {
+    const result = await madge(
+      [...PARTS, "index.ts", "tests"].map((p) => path.join(PROJECT_DIR, p)),
+      {
+        baseDir: PROJECT_DIR,
+        fileExtensions: ["ts"],
+        tsConfig: path.join(PROJECT_DIR, "tsconfig.json"),
+      },
+    );
+    graph = result.obj();
+    circles = result.circular();
+  });
+
+  it("has no import circle anywhere (type-only imports included)", () => {
+    assert.deepEqual(circles, []);
+  });
+
+  it("sees the whole program (the graph is not empty)", () => {
+    assert.ok(graph["index.ts"]?.includes("components/config/index.ts"), "index.ts → components");
+    assert.ok(Object.keys(graph).length > 80);
+  });
+
+  it("keeps each part to the parts it may use", () => {
+    const wrong: string[] = [];
+    for (const [file, deps] of Object.entries(graph)) {
+      if (file.endsWith(".json")) continue;
+      const from = partOf(file);
+      for (const dep of deps) {
+        if (dep.endsWith(".json") && path.dirname(dep) === path.dirname(file)) continue;
+        const to = partOf(dep);
+        if (!MAY_IMPORT[from].includes(to)) wrong.push(`${file} → ${dep}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
+
+  it("shows the parts at the top level and no scripts/lib", () => {
+    const top = fs.readdirSync(PROJECT_DIR);
+    for (const dir of [...PARTS, "tests", "docs"]) assert.ok(top.includes(dir), dir);
+    assert.ok(!fs.existsSync(path.join(PROJECT_DIR, "scripts", "lib")));
+  });
+});
