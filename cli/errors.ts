@@ -1,11 +1,13 @@
-import { UnknownStackError } from "../components/config/stack-files";
+import { StackFileError, UnknownStackError } from "../components/config/stack-files";
+import { StackOptionError } from "../components/config/stack-option";
 
 /** The page that explains how to install the Pulumi CLI on every platform. */
 export const PULUMI_INSTALL_URL = "https://www.pulumi.com/docs/install/";
 
 /**
  * An error the user can fix: printed as its message alone (no stack trace), exit code non-zero.
- * Every expected failure of the CLI is one of these or a `ConfigError`/`UnknownStackError`.
+ * Every expected failure of the CLI is one of these or a `ConfigError`, `UnknownStackError`,
+ * `StackFileError` (a broken Pulumi.yaml or stack file) or `StackOptionError` (--stack via npm).
  */
 export class CliError extends Error {
   constructor(
@@ -82,7 +84,14 @@ function pulumiErrorLines(error: Error): string | undefined {
 
 /** The message to print for any error the CLI meets: the message alone, never a stack trace. */
 export function describeError(error: unknown): string {
-  if (error instanceof CliError || error instanceof UnknownStackError) return error.message;
+  if (
+    error instanceof CliError ||
+    error instanceof UnknownStackError ||
+    error instanceof StackFileError ||
+    error instanceof StackOptionError
+  ) {
+    return error.message;
+  }
   if (error instanceof Error && error.name === "ConfigError") return error.message;
   if (isCredentialsError(error)) return new AwsCredentialsError((error as Error).message).message;
   if (error instanceof Error) {

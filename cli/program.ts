@@ -9,7 +9,9 @@ import {
   stackCommand,
   StackOptions,
 } from "./deploy";
-import { describeError } from "./errors";
+import { listStacks } from "../components/config/stack-files";
+import { checkNpmStack, NPM_STACK_HELP, resolveStack } from "../components/config/stack-option";
+import { CliError, describeError } from "./errors";
 import { logsCommand, releasesCommand, statusCommand } from "./observe";
 import { runCommand } from "./run-task";
 
@@ -18,7 +20,10 @@ type Action = (...args: never[]) => Promise<number>;
 /** --stack and --secrets-provider, on every command. */
 function stackOptions(command: Command): Command {
   return command
-    .requiredOption("-s, --stack <name>", "the stack (a Pulumi.<name>.yaml in the project)")
+    .option(
+      "-s, --stack <name>",
+      `the stack (a Pulumi.<name>.yaml in the project), required; ${NPM_STACK_HELP}`,
+    )
     .option(
       "--secrets-provider <url>",
       "secrets provider for a new stack: passphrase (default) or awskms://<key>; default $PULUMI_SECRETS_PROVIDER",
@@ -54,6 +59,19 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
+    })
+    // --stack after `--`, or before it as npm's npm_config_stack (see stack-option.ts).
+    .hook("preAction", (_program, command) => {
+      if (!command.options.some((option) => option.long === "--stack")) return;
+      const usage = `npm run infra ${command.name()}`;
+      const stack = resolveStack(command.opts<{ stack?: string }>().stack, ctx.env, usage);
+      if (stack === undefined) {
+        throw new CliError(
+          `required option '-s, --stack <name>' not specified (stacks: ${listStacks(ctx.projectDir).join(", ")}), ` +
+            `e.g. ${usage} -- --stack dev`,
+        );
+      }
+      command.setOptionValue("stack", stack);
     });
 
   for (const name of ["preview", "up", "refresh", "destroy"] as const) {
@@ -179,6 +197,9 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
       program.outputHelp();
       return 0;
     }
+    // Before parsing: a stack name npm stranded as an argument would read as "too many arguments".
+    const name = argv[0]?.startsWith("-") === false ? argv[0] : "<command>";
+    checkNpmStack(ctx.env, `npm run infra ${name}`);
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {

@@ -1,9 +1,6 @@
-import * as fs from "node:fs";
-import * as path from "node:path";
-import { parse } from "yaml";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { CONFIG_NAMESPACE, parseStackConfig } from "../components/config";
-import { readStackConfig } from "../components/config/stack-files";
+import { readStackConfig, readStackFile } from "../components/config/stack-files";
 import { CliError, UnknownWorkloadError } from "./errors";
 
 /** What the CLI needs to know about a stack before it talks to Pulumi or AWS. */
@@ -27,20 +24,10 @@ function keysOf(value: unknown): string[] {
   return value !== null && typeof value === "object" ? Object.keys(value).sort() : [];
 }
 
-function stackFileProvider(stack: string, projectDir: string): string | undefined {
-  for (const ext of ["yaml", "yml"]) {
-    const file = path.join(projectDir, `Pulumi.${stack}.${ext}`);
-    if (!fs.existsSync(file)) continue;
-    const settings = parse(fs.readFileSync(file, "utf8")) as { secretsprovider?: unknown } | null;
-    const provider = settings?.secretsprovider;
-    return typeof provider === "string" ? provider : undefined;
-  }
-  return undefined;
-}
-
 /**
- * Reads the stack file only (no validation): enough to know the stack exists (else
- * `UnknownStackError` listing the stacks) and whether it is protected.
+ * Reads the stack file only (no validation of the values): enough to know the stack exists (else
+ * `UnknownStackError` listing the stacks) and whether it is protected. A broken file or a key in
+ * an unknown namespace is a `StackFileError` naming the file, line and key.
  */
 export function peekStack(stack: string, projectDir: string): StackInfo {
   const raw = readStackConfig(stack, projectDir);
@@ -50,7 +37,7 @@ export function peekStack(stack: string, projectDir: string): StackInfo {
     region: raw["aws:region"] ?? "",
     services: [],
     workers: [],
-    secretsProvider: stackFileProvider(stack, projectDir),
+    secretsProvider: readStackFile(stack, projectDir).secretsProvider,
   };
 }
 

@@ -10,6 +10,7 @@ import { diagramMarkdown } from "./diagram";
 import { planJson, planStack, renderPlan } from "./";
 import { rulesExitCode } from "../rules";
 import { listStacks, readStackConfig } from "../components/config/stack-files";
+import { checkNpmStack, NPM_STACK_HELP, resolveStack } from "../components/config/stack-option";
 
 export interface PlanIo {
   readonly stdout: (text: string) => void;
@@ -18,6 +19,8 @@ export interface PlanIo {
   readonly writeFile?: (file: string, text: string) => void;
   /** Reads a stack's raw config. @default its Pulumi.<stack>.yaml (components/config/stack-files.ts) */
   readonly readConfig?: (stack: string) => Record<string, string>;
+  /** Where npm's npm_config_stack comes from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 const processIo: PlanIo = {
@@ -31,7 +34,7 @@ function writeFile(file: string, text: string): void {
 }
 
 interface Options {
-  readonly stack: string;
+  readonly stack?: string;
   readonly json?: boolean;
   readonly diagram?: string;
 }
@@ -42,7 +45,10 @@ function command(io: PlanIo): Command {
       "Show what a stack would create and what it would cost per month, offline: " +
         "the program runs under Pulumi's mock engine with fixed stand-ins for AWS look-ups.",
     )
-    .option("--stack <name>", `the stack (${listStacks().join(", ")})`, "dev")
+    .option(
+      "--stack <name>",
+      `the stack (${listStacks().join(", ")}); default dev. ${NPM_STACK_HELP}`,
+    )
     .option("--json", "print the whole plan as one JSON document")
     .option("--diagram <file>", "write a Mermaid diagram of the stack to this Markdown file")
     .allowExcessArguments(false)
@@ -55,23 +61,34 @@ function command(io: PlanIo): Command {
     });
 }
 
-/** The errors a user causes: print their message alone (no stack trace). */
+/** The errors a user causes: print their message alone (no stack trace, no "plan failed:"). */
+const USER_ERRORS = new Set(["ConfigError", "UnknownStackError", "StackFileError"]);
+
 function isUserError(error: unknown): error is Error {
-  return (
-    error instanceof Error && (error.name === "ConfigError" || error.name === "UnknownStackError")
-  );
+  return error instanceof Error && USER_ERRORS.has(error.name);
 }
+
+const USAGE = "npm run plan";
 
 /** Runs the plan CLI with these arguments; returns the exit code. */
 export async function runPlan(argv: readonly string[], io: PlanIo = processIo): Promise<number> {
+  const env = io.env ?? process.env;
   const cli = command(io);
+  let stack: string;
   try {
+    // Before parsing: a stack name npm stranded as an argument would read as "too many arguments".
+    checkNpmStack(env, USAGE);
     cli.parse([...argv], { from: "user" });
+    stack = resolveStack(cli.opts<Options>().stack, env, USAGE) ?? "dev";
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof Error && error.name === "StackOptionError") {
+      io.stderr(`error: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   }
-  const options = cli.opts<Options>();
+  const options = { ...cli.opts<Options>(), stack };
   if (options.diagram !== undefined && options.diagram.trim() === "") {
     io.stderr("error: --diagram needs a file name, e.g. docs/prod-diagram.md\n");
     return 1;

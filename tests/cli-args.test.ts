@@ -95,8 +95,113 @@ describe("infra CLI: arguments", () => {
 
     it("requires --stack", async () => {
       const run = await runCli(["status"]);
-      assert.equal(run.code, 1);
-      assert.match(run.stderr, /^error: required option '-s, --stack <name>' not specified/);
+      assertOneLineError(
+        run,
+        "required option '-s, --stack <name>' not specified (stacks: dev, prod), e.g. npm run infra status -- --stack dev",
+      );
+    });
+  });
+
+  describe("--stack given to npm (npm run infra <command> --stack=<name>)", () => {
+    const ENV = { PULUMI_BACKEND_URL: "s3://vitcord-state", PULUMI_CONFIG_PASSPHRASE: "" };
+
+    it("honours npm_config_stack when --stack is not given", async () => {
+      const projectDir = makeProject();
+      const run = await runCli(["outputs"], {
+        projectDir,
+        env: { ...ENV, npm_config_stack: "prod" },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(run.opened[0]?.[0], { stackName: "prod", workDir: projectDir });
+    });
+
+    it("refuses --stack given both ways with different stacks", async () => {
+      const run = await runCli(["status", "--stack", "dev"], {
+        env: { ...ENV, npm_config_stack: "prod" },
+      });
+      assertOneLineError(
+        run,
+        "two different stacks: --stack=prod before -- (npm passes it on as npm_config_stack) and --stack dev after it. Give --stack once, e.g. npm run infra status -- --stack dev",
+      );
+    });
+
+    it("refuses a --stack npm kept without its value (npm run infra status --stack prod)", async () => {
+      const run = await runCli(["status", "prod"], { env: { ...ENV, npm_config_stack: "true" } });
+      assertOneLineError(
+        run,
+        "npm kept --stack for itself and passed no stack name (it only passes --stack=<name> on): write npm run infra status --stack=<name>, or put the option after --: npm run infra status -- --stack <name>",
+      );
+    });
+
+    it("says so in every command's --help", async () => {
+      for (const command of COMMANDS) {
+        const run = await runCli([command, "--help"]);
+        assert.match(
+          run.stdout.replace(/\s+/g, " "),
+          /before --, npm passes --stack=<name> on as npm_config_stack, which is honoured; given both ways, the two must name the same stack/,
+          command,
+        );
+      }
+    });
+  });
+
+  describe("a broken stack file: one message naming the file, for every command", () => {
+    const PROVIDERS = "(provider keys: aws:, awsx:, pulumi:)";
+    const INVOCATIONS = [
+      ["preview"],
+      ["up"],
+      ["refresh"],
+      ["destroy"],
+      ["outputs"],
+      ["release", "api", "v2"],
+      ["releases", "api"],
+      ["run", "api", "--", "true"],
+      ["logs", "api"],
+      ["status"],
+      ["scale", "api", "2"],
+    ];
+    assert.deepEqual(INVOCATIONS.map(([command]) => command).sort(), [...COMMANDS].sort());
+
+    /** Every command on a project with this Pulumi.dev.yaml fails with `message` alone. */
+    async function assertEveryCommandRefuses(devFile: string, message: string) {
+      const projectDir = makeProject({ ...STACK_FILES, "Pulumi.dev.yaml": devFile });
+      for (const argv of INVOCATIONS) {
+        const [command = "", ...rest] = argv;
+        const run = await runCli([command, "--stack", "dev", ...rest], {
+          projectDir,
+          interactive: true,
+        });
+        assert.equal(run.code, 1, `${argv.join(" ")}: ${run.stderr}`);
+        assert.equal(run.stderr, `error: ${message}\n`, argv.join(" "));
+        assert.equal(run.stdout, "", argv.join(" "));
+        assert.deepEqual(run.opened, [], `${argv.join(" ")} opened no stack`);
+        assert.deepEqual(run.prompts, [], `${argv.join(" ")} asked nothing`);
+      }
+    }
+
+    it("a YAML syntax error", async () => {
+      await assertEveryCommandRefuses(
+        "config:\n  aws:region: eu-west-1\n  aws:region: us-east-1\n",
+        "Pulumi.dev.yaml:3:3: Map keys must be unique\n" +
+          "    aws:region: eu-west-1\n" +
+          "    aws:region: us-east-1\n" +
+          "    ^",
+      );
+    });
+
+    it("a key in a misspelled namespace", async () => {
+      await assertEveryCommandRefuses(
+        STACK_FILES["Pulumi.dev.yaml"]!.replace("vitcord-infra:workers", "vitcrd-infra:workers"),
+        'Pulumi.dev.yaml:10:3: config key "vitcrd-infra:workers" is in an unknown namespace "vitcrd-infra"; ' +
+          `this project's keys start with "vitcord-infra:" ${PROVIDERS}`,
+      );
+    });
+
+    it("a stack file that is not a mapping", async () => {
+      await assertEveryCommandRefuses(
+        "just text\n",
+        'Pulumi.dev.yaml:1:1: the file must be a mapping ("config:" with the stack\'s keys under it), not the value "just text"',
+      );
     });
   });
 
@@ -196,12 +301,16 @@ describe("infra CLI: arguments", () => {
     it("an invalid stack config prints the ConfigError's lines and opens nothing", async () => {
       const dir = makeProject({
         ...STACK_FILES,
-        "Pulumi.dev.yaml": "config:\n  aws:region: mars-1\n  vitcord-infra:environment: dev\n",
+        "Pulumi.dev.yaml": "config:\n  aws:region: us-east-9\n  vitcord-infra:environment: dev\n",
       });
       const run = await runCli(["preview", "--stack", "dev"], { projectDir: dir });
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /^error: Invalid stack configuration \(1 problem\):\n/);
-      assert.match(run.stderr, /aws:region = "mars-1": must be an AWS region name/);
+      assert.equal(
+        run.stderr,
+        "error: Invalid stack configuration (1 problem):\n" +
+          '  - aws:region = "us-east-9": not an AWS region; did you mean us-east-1 or us-east-2? ' +
+          "(the 34 regions this program can use are listed in components/config/regions.ts)\n",
+      );
       assert.deepEqual(run.opened, []);
     });
 

@@ -7,6 +7,7 @@ import {
   subnetLayout,
   usableAddresses,
 } from "../components/config";
+import { AWS_REGIONS, closestRegions } from "../components/config/regions";
 import { readStackConfig } from "../components/config/stack-files";
 
 /** A minimal valid raw config map, as Pulumi hands it to the program. */
@@ -180,8 +181,58 @@ describe("stack config", () => {
         message: /aws:region is missing: must be an AWS region name such as us-east-1/,
       });
       assert.throws(() => parseStackConfig("dev", { ...config, "aws:region": "Virginia" }), {
-        message: /aws:region = "Virginia": must be an AWS region name/,
+        message: /aws:region = "Virginia": not an AWS region \(the 34 regions/,
       });
+    });
+
+    const LIST = "(the 34 regions this program can use are listed in components/config/regions.ts)";
+    for (const [region, problem] of [
+      ["us-east-9", `not an AWS region; did you mean us-east-1 or us-east-2? ${LIST}`],
+      ["eu-west-4", `not an AWS region; did you mean eu-west-1, eu-west-2 or eu-west-3? ${LIST}`],
+      ["US-EAST-1", `not an AWS region; did you mean us-east-1? ${LIST}`],
+      ["useast1", `not an AWS region; did you mean us-east-1? ${LIST}`],
+      [
+        "us-central-1",
+        `not an AWS region; did you mean us-east-1, us-east-2, us-west-1 or us-west-2? ${LIST}`,
+      ],
+      ["mars-1", `not an AWS region ${LIST}`],
+      [
+        "us-gov-west-1",
+        "AWS GovCloud (US) (partition aws-us-gov) is not supported: the program attaches AWS managed policies by their arn:aws: ARNs, which do not exist there; use a region of the commercial partition, e.g. us-east-1",
+      ],
+      [
+        "cn-north-1",
+        "AWS China (partition aws-cn) is not supported: the program attaches AWS managed policies by their arn:aws: ARNs, which do not exist there; use a region of the commercial partition, e.g. us-east-1",
+      ],
+    ] as const) {
+      it(`rejects aws:region ${region} with what is allowed`, () => {
+        assert.deepEqual(problems({ environment: "dev", "aws:region": region }), [
+          `aws:region = "${region}": ${problem}`,
+        ]);
+      });
+    }
+
+    it("accepts every region in AWS_REGIONS, including the newest", () => {
+      for (const region of AWS_REGIONS) {
+        assert.equal(
+          parseStackConfig("dev", { ...raw({ environment: "dev" }), "aws:region": region }).region,
+          region,
+        );
+      }
+      for (const newest of [
+        "mx-central-1",
+        "ap-southeast-7",
+        "ap-east-2",
+        "ap-southeast-5",
+        "ap-southeast-6",
+      ]) {
+        assert.ok((AWS_REGIONS as readonly string[]).includes(newest), newest);
+      }
+    });
+
+    it("hints at a few regions only, never the whole list", () => {
+      assert.deepEqual(closestRegions("ap-central-1"), []);
+      assert.equal(closestRegions("ap-southeast-9").length, 7);
     });
 
     it("reports a malformed region once, not again against each service's certificate", () => {
@@ -205,7 +256,7 @@ describe("stack config", () => {
         assert.fail("expected the config to be rejected");
       } catch (error) {
         assert.deepEqual((error as ConfigError).problems, [
-          'aws:region = "Virginia": must be an AWS region name such as us-east-1 or eu-west-1',
+          'aws:region = "Virginia": not an AWS region (the 34 regions this program can use are listed in components/config/regions.ts)',
         ]);
       }
     });

@@ -7,6 +7,7 @@ import { PlanDocument, sortKeys } from "../plan";
 import { PlanIo, runPlan } from "../plan/main";
 import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
 import { synthesize } from "../plan/engine/synth";
+import { makeProject, STACK_FILES } from "./cli-context";
 
 interface Captured {
   code: number;
@@ -251,6 +252,118 @@ describe("plan: the CLI", function () {
     for (const option of ["--stack <name>", "--json", "--diagram <file>"]) {
       assert.ok(result.stdout.includes(option), option);
     }
+  });
+});
+
+describe("plan: a broken stack file or --stack given through npm", function () {
+  this.timeout(120_000);
+  const PROVIDERS = "(provider keys: aws:, awsx:, pulumi:)";
+
+  /** Plans `stack` of a temp project whose files are STACK_FILES with these changes. */
+  function planProject(argv: string[], files: Record<string, string>, env = {}) {
+    const dir = makeProject({ ...STACK_FILES, ...files });
+    const asked: string[] = [];
+    const result = plan(argv, {
+      env,
+      readConfig: (stack) => {
+        asked.push(stack);
+        return readStackConfig(stack, dir);
+      },
+    });
+    return result.then((r) => ({ ...r, asked }));
+  }
+
+  /** One message on stderr, exit 1, nothing planned. */
+  function assertRefused(result: Captured, message: string): void {
+    assert.equal(result.code, 1);
+    assert.equal(result.stdout, "");
+    assert.deepEqual(result.files, {});
+    assert.equal(result.stderr, `${message}\n`);
+    assertNoStackTrace(result.stderr);
+  }
+
+  it('a YAML syntax error: file, line, column and yaml\'s snippet, no "plan failed:"', async () => {
+    const result = await planProject([], {
+      "Pulumi.dev.yaml": "config:\n  aws:region: eu-west-1\n  aws:region: us-east-1\n",
+    });
+    assertRefused(
+      result,
+      "Pulumi.dev.yaml:3:3: Map keys must be unique\n" +
+        "    aws:region: eu-west-1\n" +
+        "    aws:region: us-east-1\n" +
+        "    ^",
+    );
+  });
+
+  it("a stack file that is not a mapping", async () => {
+    const result = await planProject(["--stack", "prod"], { "Pulumi.prod.yaml": "- prod\n" });
+    assertRefused(
+      result,
+      'Pulumi.prod.yaml:1:1: the file must be a mapping ("config:" with the stack\'s keys under it), not a list',
+    );
+  });
+
+  it("a key in a misspelled namespace", async () => {
+    const text = STACK_FILES["Pulumi.dev.yaml"]!.replace(
+      "vitcord-infra:services",
+      "vitcrd-infra:services",
+    );
+    const result = await planProject([], { "Pulumi.dev.yaml": text });
+    assertRefused(
+      result,
+      'Pulumi.dev.yaml:4:3: config key "vitcrd-infra:services" is in an unknown namespace "vitcrd-infra"; ' +
+        `this project's keys start with "vitcord-infra:" ${PROVIDERS}`,
+    );
+  });
+
+  it("a region AWS does not have", async () => {
+    const text = STACK_FILES["Pulumi.dev.yaml"]!.replace("eu-west-1", "us-east-9");
+    const result = await planProject([], { "Pulumi.dev.yaml": text });
+    assertRefused(
+      result,
+      "Invalid stack configuration (1 problem):\n" +
+        '  - aws:region = "us-east-9": not an AWS region; did you mean us-east-1 or us-east-2? ' +
+        "(the 34 regions this program can use are listed in components/config/regions.ts)",
+    );
+  });
+
+  it("npm run plan --stack=prod (npm_config_stack) plans prod", async () => {
+    // Prod's region is made invalid so that the run stops at the config: only the stack matters.
+    const text = STACK_FILES["Pulumi.prod.yaml"]!.replace("us-east-1\n", "mars-1\n");
+    const result = await planProject(
+      [],
+      { "Pulumi.prod.yaml": text },
+      { npm_config_stack: "prod" },
+    );
+    assert.deepEqual(result.asked, ["prod"]);
+    assert.equal(result.code, 1);
+  });
+
+  it("refuses --stack given both ways with different stacks, before reading any file", async () => {
+    const result = await planProject(["--stack", "dev"], {}, { npm_config_stack: "prod" });
+    assert.deepEqual(result.asked, []);
+    assertRefused(
+      result,
+      "error: two different stacks: --stack=prod before -- (npm passes it on as npm_config_stack) " +
+        "and --stack dev after it. Give --stack once, e.g. npm run plan -- --stack dev",
+    );
+  });
+
+  it("refuses npm run plan --stack prod (npm keeps --stack, prod is left as an argument)", async () => {
+    const result = await planProject(["prod"], {}, { npm_config_stack: "true" });
+    assertRefused(
+      result,
+      "error: npm kept --stack for itself and passed no stack name (it only passes --stack=<name> on): " +
+        "write npm run plan --stack=<name>, or put the option after --: npm run plan -- --stack <name>",
+    );
+  });
+
+  it("--help says how --stack given to npm is taken", async () => {
+    const result = await plan(["--help"], { env: {} });
+    assert.match(
+      result.stdout.replace(/\s+/g, " "),
+      /before --, npm passes --stack=<name> on as npm_config_stack, which is honoured; given both ways, the two must name the same stack/,
+    );
   });
 });
 

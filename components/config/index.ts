@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_NAMESPACE, ConfigError, describeIssues } from "./errors";
 import { ENVIRONMENTS, Environment } from "./environment";
+import { regionProblem } from "./regions";
 import { environmentSchema, ProjectConfig, stackSchema } from "./schema";
 import { certificateRegionProblems } from "./service";
 
@@ -18,8 +19,6 @@ export interface StackConfig extends ProjectConfig {
   /** The AWS region every resource goes to (`aws:region`). */
   readonly region: string;
 }
-
-const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
 /**
  * Pulumi keeps structured config (objects, lists) as JSON text and scalars as plain strings, so a
@@ -47,10 +46,14 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
 
   const problems: string[] = [];
   const region = rawConfig["aws:region"];
-  const regionIsValid = region !== undefined && REGION.test(region);
-  if (!regionIsValid) {
-    const got = region === undefined ? "is missing" : `= ${JSON.stringify(region)}`;
-    problems.push(`aws:region ${got}: must be an AWS region name such as us-east-1 or eu-west-1`);
+  const problem = region === undefined ? undefined : regionProblem(region);
+  const regionIsValid = region !== undefined && problem === undefined;
+  if (region === undefined) {
+    problems.push(
+      "aws:region is missing: must be an AWS region name such as us-east-1 or eu-west-1",
+    );
+  } else if (problem !== undefined) {
+    problems.push(`aws:region = ${JSON.stringify(region)}: ${problem}`);
   }
 
   // The environment picks every default, so it is read first; when it is wrong the rest is still

@@ -53,13 +53,60 @@ export type AwsRegion = (typeof AWS_REGIONS)[number];
 
 /**
  * Regions outside the commercial partition, refused with the reason: the program attaches AWS
- * managed policies by their `arn:aws:` ARNs (aws.iam.ManagedPolicy in components/cluster.ts) and
- * the plan's stand-ins and prices are commercial-partition only, so a stack there would fail.
+ * managed policies by their `arn:aws:` ARNs (aws.iam.ManagedPolicy in components/cluster.ts), which
+ * do not exist in another partition, so a deploy there would fail half-way.
  */
 export const UNSUPPORTED_PARTITIONS = [
   { prefix: "us-gov-", partition: "aws-us-gov", name: "AWS GovCloud (US)" },
   { prefix: "cn-", partition: "aws-cn", name: "AWS China" },
-  { prefix: "eusc-", partition: "aws-eusc", name: "AWS European Sovereign Cloud" },
-  { prefix: "us-iso", partition: "aws-iso", name: "AWS ISO (US secret and top-secret)" },
-  { prefix: "eu-isoe-", partition: "aws-iso-e", name: "AWS ISO (EU)" },
+  { prefix: "eusc-", partition: "aws-eusc", name: "the AWS European Sovereign Cloud" },
+  { prefix: "us-isob-", partition: "aws-iso-b", name: "AWS ISO-B" },
+  { prefix: "us-isof-", partition: "aws-iso-f", name: "AWS ISO-F" },
+  { prefix: "us-iso-", partition: "aws-iso", name: "AWS ISO" },
+  { prefix: "eu-isoe-", partition: "aws-iso-e", name: "AWS ISO-E" },
 ] as const;
+
+const REGIONS: readonly string[] = AWS_REGIONS;
+
+/** `a`, `a or b`, `a, b or c`. */
+function orList(items: readonly string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? "")
+    : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]!}`;
+}
+
+/**
+ * The regions a mistyped one was probably meant to be: the same code in another spelling
+ * (US-EAST-1, useast1), else the same area and direction (us-east-9 → us-east-1, us-east-2),
+ * else the same area when it has a few (us-central-1 → the four us- regions). Never the whole list.
+ */
+export function closestRegions(value: string): string[] {
+  const bare = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, "");
+  const same = REGIONS.filter((r) => bare(r) === bare(value));
+  if (same.length > 0) return same;
+  const [area, direction] = value.trim().toLowerCase().split("-");
+  if (area === undefined || direction === undefined) return [];
+  const sameDirection = REGIONS.filter((r) => r.startsWith(`${area}-${direction}-`));
+  if (sameDirection.length > 0) return sameDirection;
+  const sameArea = REGIONS.filter((r) => r.startsWith(`${area}-`));
+  return sameArea.length <= 6 ? sameArea : [];
+}
+
+/** Why `region` cannot be this program's `aws:region` (what follows `aws:region = "…": `). */
+export function regionProblem(region: string): string | undefined {
+  if (REGIONS.includes(region)) return undefined;
+  const other = UNSUPPORTED_PARTITIONS.find((p) => region.startsWith(p.prefix));
+  if (other !== undefined) {
+    return (
+      `${other.name} (partition ${other.partition}) is not supported: the program attaches AWS ` +
+      "managed policies by their arn:aws: ARNs, which do not exist there; use a region of the " +
+      "commercial partition, e.g. us-east-1"
+    );
+  }
+  const near = closestRegions(region);
+  const hint = near.length > 0 ? `; did you mean ${orList(near)}?` : "";
+  return (
+    `not an AWS region${hint} (the ${REGIONS.length} regions this program can use are listed in ` +
+    "components/config/regions.ts)"
+  );
+}
