@@ -5,7 +5,7 @@
  */
 import { Assumptions } from "./assumptions";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
-import { CURRENCY, DEFAULT_PRICES, describeSource, PriceTable } from "./price-table";
+import { CURRENCY, DEFAULT_PRICES, describeSource, priceCategory, PriceTable } from "./price-table";
 import {
   availabilityZoneCount,
   byTypeAndName,
@@ -44,6 +44,19 @@ export interface UnpricedItem {
   readonly type: string;
   readonly name: string;
   readonly reason: string;
+  /** The price key the table lacks for the stack's region, when that is why it is unpriced. */
+  readonly missingPrice?: string;
+}
+
+/** A price the estimate needed and the table lacks for the stack's region. */
+export interface MissingPrice {
+  readonly key: string;
+  /** What it prices, in words ("NAT gateways", "Fargate"). */
+  readonly category: string;
+  /** The regions the table does price it in (none: it is missing everywhere). */
+  readonly pricedIn: string[];
+  /** How many unpriced items lack it. */
+  readonly items: number;
 }
 
 export interface FreeItem {
@@ -55,6 +68,13 @@ export interface FreeItem {
 export interface CostEstimate {
   readonly currency: string;
   readonly total: number;
+  /**
+   * False when a price the estimate needed is missing for the region (`missingPrices`): the total
+   * then leaves out charges the model knows about. Items outside the model (SQS requests, alarms)
+   * are always in `unpriced` and do not make it false.
+   */
+  readonly complete: boolean;
+  readonly missingPrices: MissingPrice[];
   /** Monthly total per component, in plan order. */
   readonly byComponent: { readonly component: string; readonly monthly: number }[];
   readonly lines: CostLine[];
@@ -76,9 +96,31 @@ export function roundCents(value: number): number {
   return Math.round(Number((value * 100).toPrecision(12))) / 100;
 }
 
-function unpriced(ctx: Context, resource: RecordedResource, reason: string): void {
+function unpriced(
+  ctx: Context,
+  resource: RecordedResource,
+  reason: string,
+  missingPrice?: string,
+): void {
   const component = ownerOf(ctx.resources, resource).name;
-  ctx.unpriced.push({ component, type: resource.type, name: resource.name, reason });
+  const item = { component, type: resource.type, name: resource.name, reason };
+  ctx.unpriced.push(missingPrice === undefined ? item : { ...item, missingPrice });
+}
+
+/** The prices the unpriced items lack, one entry per key, in the order they were needed. */
+function missingPrices(ctx: Context): MissingPrice[] {
+  const counts = new Map<string, number>();
+  for (const u of ctx.unpriced) {
+    if (u.missingPrice !== undefined) {
+      counts.set(u.missingPrice, (counts.get(u.missingPrice) ?? 0) + 1);
+    }
+  }
+  return [...counts].map(([key, items]) => ({
+    key,
+    category: priceCategory(key),
+    pricedIn: ctx.prices.regionsWith(key),
+    items,
+  }));
 }
 
 /** Adds `quantity` units of the price `key`, or an unpriced item when the table lacks it. */
@@ -94,7 +136,8 @@ function charge(
   if (quantity <= 0) return;
   const price = ctx.prices.get(ctx.region, key);
   if (price === undefined) {
-    unpriced(ctx, resource, `${item}: the price table has no ${key} price for ${ctx.region}`);
+    const reason = `${item}: the price table has no ${key} price for ${ctx.region}`;
+    unpriced(ctx, resource, reason, key);
     return;
   }
   const unitPrice = Number((price.price * (1 - discount)).toPrecision(12));
@@ -390,9 +433,12 @@ export function estimateCost(
       roundCents((byComponent.get(line.component) ?? 0) + line.monthly),
     );
   }
+  const missing = missingPrices(ctx);
   return {
     currency: CURRENCY,
     total: roundCents(ctx.lines.reduce((sum, line) => sum + line.monthly, 0)),
+    complete: missing.length === 0,
+    missingPrices: missing,
     byComponent: [...byComponent].map(([component, monthly]) => ({ component, monthly })),
     lines: ctx.lines,
     unpriced: ctx.unpriced,

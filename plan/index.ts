@@ -8,18 +8,16 @@ import { readStackConfig } from "../components/config/stack-files";
 import { RecordedResource, synthesize } from "./engine/synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
 import { CostEstimate, estimateCost } from "./cost";
-import { dynoMemory, estimateHeroku, HerokuEstimate, HerokuFigure } from "./heroku";
+import { renderCost } from "./cost-text";
+import { estimateHeroku, HerokuEstimate } from "./heroku";
+import { renderHeroku } from "./heroku-text";
 import { buildInventory, Inventory, renderInventory } from "./inventory";
 import { PriceTable } from "./price-table";
 import { byTypeAndName, shortType } from "./resources";
-import {
-  evaluateRules,
-  fromRecords,
-  renderRulesReport,
-  ruleEnvironment,
-  RulesReport,
-  rulesReport,
-} from "../rules";
+import { fitLines, usd, wrap } from "./text";
+import { evaluateRules, fromRecords, ruleEnvironment, RulesReport, rulesReport } from "../rules";
+
+export { usd };
 
 export interface PlanResource {
   readonly type: string;
@@ -100,84 +98,27 @@ export async function planStack(
   return { plan, resources: synthesis.resources };
 }
 
-/** "$1,234.50" */
-export function usd(value: number): string {
-  return `$${value.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}
-
-function quantity(value: number): string {
-  return value.toLocaleString("en-US", { maximumFractionDigits: 2 });
-}
-
-function renderCost(plan: PlanDocument): string[] {
-  const { cost } = plan;
-  // The total never hides what it leaves out.
-  const unpriced = cost.unpriced.length;
-  const more = unpriced > 0 ? ` + ${unpriced} unpriced item${unpriced === 1 ? "" : "s"}` : "";
-  const lines = [
-    `Monthly cost estimate (${cost.currency}, ${plan.region}, list prices): ${usd(cost.total)}${more}`,
-  ];
-  const width = Math.max(30, ...cost.lines.map((l) => l.item.length)) + 2;
-  for (const { component, monthly } of cost.byComponent) {
-    lines.push(`  ${component.padEnd(width + 28)}${usd(monthly).padStart(12)}`);
-    for (const l of cost.lines.filter((line) => line.component === component)) {
-      const amount = `${quantity(l.quantity)} ${l.unit} × $${l.unitPrice}`;
-      lines.push(
-        `    ${l.item.padEnd(width)}${amount.padEnd(26)}${usd(l.monthly).padStart(12)}  ${l.source}`,
-      );
-    }
-  }
-  if (cost.unpriced.length > 0) {
-    lines.push("  Unpriced (no price in the table; not in the total):");
-    for (const u of cost.unpriced)
-      lines.push(`    ${u.component}: ${u.name} (${u.type}): ${u.reason}`);
-  }
-  const freeCount = cost.free.reduce((sum, f) => sum + f.count, 0);
-  lines.push(
-    `  No charge of their own: ${freeCount} resources (${cost.free.map((f) => `${shortType(f.type)} ${f.count}`).join(", ")})`,
+/** The rule results: the counts, then each violation with its rule, resource and message. */
+function renderRules(report: RulesReport): string[] {
+  const lines = wrap(
+    `Security and reliability rules (${report.environment}): ${report.passed} passed, ${report.violated} violated, ${report.notApplicable} not applicable`,
+    "",
+    "  ",
   );
-  return lines;
-}
-
-function renderHerokuFigure(figure: HerokuFigure, about: string): string[] {
-  const lines = [`  ${`${figure.name} (${about})`.padEnd(74)}${usd(figure.total).padStart(12)}`];
-  if (figure.space) {
-    const fee = `${figure.space.name} fee`;
+  for (const v of report.violations) {
+    const where = v.resource ? `${v.resource.name} (${shortType(v.resource.type)})` : "stack";
+    lines.push(...wrap(`${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`, "  ", "    "));
+  }
+  if (report.mandatoryViolations > 0) {
     lines.push(
-      `    ${fee.padEnd(72)}${usd(figure.space.monthly).padStart(12)}  ${figure.space.source}`,
+      `  ${report.mandatoryViolations} mandatory violation(s): this stack must not be deployed`,
     );
   }
-  for (const l of figure.lines) {
-    const what = `${l.tasks} × ${l.dyno} (${dynoMemory(l.dynoMemoryMiB)}) for ${l.memoryMiB} MiB tasks`;
-    lines.push(
-      `    ${l.workload.padEnd(20)}${what.padEnd(52)}${usd(l.monthly).padStart(12)}  ${l.source}`,
-    );
-  }
-  for (const u of figure.unpriced) lines.push(`    not in the total: ${u}`);
-  return lines;
-}
-
-function renderHeroku(plan: PlanDocument): string[] {
-  const { heroku, cost } = plan;
-  const { privateSpace, commonRuntime } = heroku;
-  const lines = [
-    `The same workloads on Heroku (list prices): ${usd(privateSpace.total)} per month in a Private Space, ${usd(commonRuntime.total)} on the Common Runtime`,
-    ...renderHerokuFigure(privateSpace, "a private network, like the VPC"),
-    ...renderHerokuFigure(commonRuntime, "no private network; for reference"),
-  ];
-  for (const note of heroku.notes) lines.push(`  Note: ${note}`);
-  lines.push("  Sources:");
-  for (const [key, text] of Object.entries(heroku.sources)) lines.push(`    ${key}: ${text}`);
-  const left = privateSpace.unpriced.length;
-  const more = left > 0 ? ` + ${left} workload${left === 1 ? "" : "s"} not in it` : "";
-  lines.push(
-    `  AWS estimate ${usd(cost.total)} vs Heroku Private Space ${usd(privateSpace.total)}${more} (Common Runtime, without a private network: ${usd(commonRuntime.total)})`,
-  );
   return lines;
 }
 
 function renderAssumptions(plan: PlanDocument): string[] {
-  return ["Assumptions:", ...plan.assumptions.statements.map((s) => `  - ${s}`)];
+  return ["Assumptions:", ...plan.assumptions.statements.flatMap((s) => wrap(s, "  - ", "    "))];
 }
 
 export interface PlanSection {
@@ -192,14 +133,15 @@ export const PLAN_SECTIONS: PlanSection[] = [
     render: (p) => [`Plan for stack ${p.stack} (${p.environment}, ${p.region})`],
   },
   { title: "inventory", render: (p) => renderInventory(p.inventory) },
-  { title: "cost", render: renderCost },
-  { title: "heroku", render: renderHeroku },
+  { title: "cost", render: (p) => renderCost(p.cost, p.region) },
+  { title: "heroku", render: (p) => renderHeroku(p.heroku, p.cost) },
   { title: "assumptions", render: renderAssumptions },
-  { title: "rules", render: (p) => renderRulesReport(p.rules) },
+  { title: "rules", render: (p) => renderRules(p.rules) },
 ];
 
+/** The plan as text; no line is wider than PLAN_WIDTH (plan/text.ts) columns. */
 export function renderPlan(plan: PlanDocument, sections = PLAN_SECTIONS): string {
-  return sections.map((s) => s.render(plan).join("\n")).join("\n\n") + "\n";
+  return sections.map((s) => fitLines(s.render(plan)).join("\n")).join("\n\n") + "\n";
 }
 
 /** Object keys sorted at every level, so the same plan always serializes to the same text. */

@@ -21,6 +21,8 @@ import {
   trim,
   TYPES,
 } from "./resources";
+import { describeImage, WorkloadImage, workloadImages } from "./images";
+import { pack, wrap } from "./text";
 
 export type ComponentKind = "network" | "cluster" | "service" | "queue" | "worker" | "other";
 
@@ -34,10 +36,18 @@ export interface InventoryComponent {
   readonly types: { readonly type: string; readonly count: number }[];
   /** Components nested inside this one (`vitcord:task:WorkloadTask api-task`). */
   readonly subcomponents: string[];
+  /** The images a web service or worker runs (absent for other components). */
+  readonly images?: WorkloadImage[];
 }
 
 export interface Inventory {
+  /** Resources in the components, not counting the components themselves. */
   readonly resourceCount: number;
+  /**
+   * Our own component resources (vitcord:*, nested ones too): the plan's `resources` list has
+   * `resourceCount + componentResourceCount` entries.
+   */
+  readonly componentResourceCount: number;
   readonly components: InventoryComponent[];
 }
 
@@ -48,6 +58,7 @@ export function buildInventory(resources: readonly RecordedResource[]): Inventor
   );
   return {
     resourceCount: components.reduce((sum, c) => sum + c.resourceCount, 0),
+    componentResourceCount: resources.filter(isComponent).length,
     components,
   };
 }
@@ -65,6 +76,7 @@ function describeComponent(
     .map(([type, count]) => ({ type, count }))
     .sort((a, b) => a.type.localeCompare(b.type));
   const { kind, summary } = summarize(all, owner, children);
+  const workload = kind === "service" || kind === "worker";
   return {
     component: owner.name,
     type: owner.type,
@@ -73,6 +85,7 @@ function describeComponent(
     resourceCount: children.length,
     types,
     subcomponents: inner.filter(isComponent).map((r) => `${r.type} ${r.name}`),
+    ...(workload ? { images: workloadImages(all, ofType(children, TYPES.service)) } : {}),
   };
 }
 
@@ -231,20 +244,40 @@ function taskSummary(
   return `${count}${shape} ${where}`;
 }
 
-/** The inventory as text: a tree of components, each with its summary and type counts. */
+/** The inventory as text: a tree of components, each with its summary, images and type counts. */
 export function renderInventory(inventory: Inventory): string[] {
+  const { resourceCount, componentResourceCount } = inventory;
   const lines = [
-    `Inventory: ${plural(inventory.resourceCount, "resource")} in ${plural(inventory.components.length, "component")}`,
+    `Inventory: ${plural(resourceCount, "resource")} in ${plural(inventory.components.length, "component")}`,
   ];
+  if (componentResourceCount > 0) {
+    // --json lists the component resources as well; say how the two counts relate.
+    const listed = resourceCount + componentResourceCount;
+    lines.push(
+      ...wrap(
+        `(--json lists ${listed} resources: these ${resourceCount} and the ${plural(componentResourceCount, "component resource")} that group them)`,
+        "  ",
+        "  ",
+      ),
+    );
+  }
   for (const c of inventory.components) {
     const label = c.type.split(":").pop() ?? c.type;
     lines.push(`  ${c.component} (${label}): ${plural(c.resourceCount, "resource")}`);
-    lines.push(`    ${c.summary}`);
-    const counts = c.types.map((t) => `${shortType(t.type)} ${t.count}`);
-    if (c.subcomponents.length > 0) lines.push(`    ├ contains ${c.subcomponents.join(", ")}`);
-    for (let i = 0; i < counts.length; i += 4) {
-      lines.push(`    ${i === 0 ? "└" : " "} ${counts.slice(i, i + 4).join(" · ")}`);
+    lines.push(...wrap(c.summary, "    ", "      "));
+    const images = c.images ?? [];
+    if (c.images !== undefined && images.length === 0) {
+      lines.push("    image: not found (no task definition with containers)");
     }
+    for (const image of images) {
+      const which = images.length > 1 ? ` (${image.container})` : "";
+      lines.push(...wrap(describeImage(image, c.component), `    image${which}: `, "      "));
+    }
+    if (c.subcomponents.length > 0) {
+      lines.push(...pack(c.subcomponents, ", ", "    ├ contains ", "      "));
+    }
+    const counts = c.types.map((t) => `${shortType(t.type)} ${t.count}`);
+    if (counts.length > 0) lines.push(...pack(counts, " · ", "    └ ", "      "));
   }
   return lines;
 }

@@ -61,6 +61,14 @@ export class PriceTable {
     return this.byKey.get(`${region}|${key}`);
   }
 
+  /** The regions the table prices `key` in. */
+  regionsWith(key: string): string[] {
+    return this.prices
+      .filter((p) => p.key === key)
+      .map((p) => p.region)
+      .sort();
+  }
+
   /** The regions that have at least one price. */
   get regions(): string[] {
     return [...new Set(this.prices.map((p) => p.region))].sort();
@@ -73,4 +81,26 @@ export const DEFAULT_PRICES = new PriceTable(data.prices);
 /** "infracost 2026-08-21", with "(unconfirmed)" when the source could not confirm it. */
 export function describeSource(price: Price): string {
   return `${price.source} ${price.date}${price.confirmed ? "" : " (unconfirmed)"}`;
+}
+
+/** What a price key prices, in words: `nat.hour` → "NAT gateways", `ec2.t3.small.hour` → "EC2". */
+const CATEGORIES: Readonly<Record<string, string>> = {
+  nat: "NAT gateways",
+  ipv4: "public IPv4",
+  alb: "load balancers",
+  nlb: "load balancers",
+  ec2: "EC2 instances",
+  ebs: "EBS volumes",
+  fargate: "Fargate",
+  vpce: "interface endpoints",
+  logs: "CloudWatch Logs",
+  ecr: "ECR storage",
+  s3: "S3 storage",
+  kms: "KMS keys",
+  secretsmanager: "Secrets Manager",
+};
+
+export function priceCategory(key: string): string {
+  const prefix = key.split(".")[0] ?? key;
+  return CATEGORIES[prefix] ?? prefix;
 }

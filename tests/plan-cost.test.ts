@@ -8,6 +8,7 @@ import {
   PRICERS,
   roundCents,
 } from "../plan/cost";
+import { describeIncomplete, renderCost } from "../plan/cost-text";
 import { DEFAULT_PRICES, Price, PriceTable } from "../plan/price-table";
 import { component, resource, smallStack } from "./plan-fixtures";
 
@@ -295,6 +296,80 @@ describe("plan: cost model", () => {
     assert.ok(!eu.lines.some((l) => l.item.includes("Fargate")));
     assert.ok(eu.unpriced.some((u) => u.reason.includes("fargate.arm.vcpuHour")));
     assert.ok(eu.unpriced.some((u) => u.reason.includes("ec2.t3.medium.hour")));
+  });
+
+  it("is complete when the table has every price it needs for the region", () => {
+    assert.equal(cost.complete, true);
+    assert.deepEqual(cost.missingPrices, []);
+    assert.ok(cost.unpriced.every((u) => u.missingPrice === undefined));
+  });
+
+  it("is incomplete in a region the table covers in part, and lists the prices it lacks", () => {
+    const eu = estimate("eu-west-1");
+    assert.equal(eu.complete, false);
+    const missing = Object.fromEntries(eu.missingPrices.map((m) => [m.key, m]));
+    assert.deepEqual(missing["fargate.arm.vcpuHour"], {
+      key: "fargate.arm.vcpuHour",
+      category: "Fargate",
+      pricedIn: ["us-east-1"],
+      items: 2, // the on-demand and the Spot share of the jobs worker
+    });
+    assert.equal(missing["ec2.t3.medium.hour"]?.category, "EC2 instances");
+    assert.equal(missing["nat.hour"], undefined, "eu-west-1 has a NAT price");
+    // Each missing price is an unpriced item naming its key; items outside the model name none.
+    const keyed = eu.unpriced.filter((u) => u.missingPrice !== undefined);
+    assert.equal(
+      keyed.length,
+      eu.missingPrices.reduce((sum, m) => sum + m.items, 0),
+    );
+    assert.ok(eu.unpriced.some((u) => u.name === "jobs-queue" && u.missingPrice === undefined));
+  });
+
+  it("says which prices no region has, apart from those another region has", () => {
+    const noEcr = new PriceTable(DEFAULT_PRICES.prices.filter((p) => p.key !== "ecr.gbMonth"));
+    const result = estimate("us-east-1", noEcr);
+    assert.equal(result.complete, false);
+    assert.deepEqual(result.missingPrices, [
+      { key: "ecr.gbMonth", category: "ECR storage", pricedIn: [], items: 1 },
+    ]);
+    assert.equal(
+      describeIncomplete(result, "us-east-1"),
+      "The price table has no price in any region for ECR storage: 1 item is not in the total.",
+    );
+    assert.equal(
+      describeIncomplete(estimate("eu-west-1"), "eu-west-1"),
+      // 2 endpoint + 2 EC2 + 3 EBS (size, IOPS, throughput) + 1 ECR + 6 Fargate lines.
+      "The price table has no eu-west-1 price for interface endpoints, EC2 instances, EBS volumes, " +
+        "ECR storage and Fargate: 14 items are not in the total.",
+    );
+  });
+
+  it("text: marks an incomplete total on its first line and lists what the region lacks", () => {
+    const text = renderCost(estimate("eu-west-1"), "eu-west-1");
+    assert.match(
+      text[0]!,
+      /^Monthly cost estimate \(USD, eu-west-1, list prices\): \$[\d,.]+ \+ \d+ unpriced items — INCOMPLETE$/,
+    );
+    assert.ok(text.includes("  No eu-west-1 price in the table (not in the total):"));
+    assert.ok(
+      text.includes("    jobs: Fargate 1 × 1 vCPU / 2 GB ARM64, vCPU [fargate.arm.vcpuHour]"),
+      text.join("\n"),
+    );
+    assert.ok(text.every((line) => line.length <= 100));
+    const home = renderCost(cost, "us-east-1");
+    assert.doesNotMatch(home.join("\n"), /INCOMPLETE|No us-east-1 price/);
+  });
+
+  it("text: each line cites its source by a footnote listed under the table", () => {
+    const text = renderCost(cost, "us-east-1");
+    const spot = text.find((l) => l.includes("Fargate Spot 3 × 1 vCPU / 2 GB ARM64, vCPU"))!;
+    const marker = /\[(\d+)\]$/.exec(spot)?.[0];
+    assert.ok(marker, spot);
+    const at = text.findIndex((l) => l.startsWith(`    ${marker} `));
+    assert.deepEqual(text.slice(at, at + 2), [
+      `    ${marker} vantage 2026-09-20; 70% Spot discount assumed; Fargate Spot on ARM64 unconfirmed (sources`,
+      `        conflict)`,
+    ]);
   });
 
   it("keeps the dev and prod assumptions in one table with the same keys", () => {

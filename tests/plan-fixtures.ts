@@ -38,13 +38,21 @@ export const jobs = component("vitcord:service:FargateWorker", "jobs");
 export const mailer = component("vitcord:service:FargateWorker", "mailer");
 
 const PUBLIC = ["subnet-a", "subnet-b", "subnet-c"];
+const REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com";
+export const JOBS_DIGEST = `sha256:${"0123456789abcdef".repeat(4)}`;
+
+/** Container definitions as the task component records them: a JSON string, one per image. */
+function containers(images: Record<string, string>): string {
+  return JSON.stringify(Object.entries(images).map(([name, image]) => ({ name, image })));
+}
 
 /**
  * Three AZs with a NAT per AZ; 4 EC2 instances (t3.medium first, 1 on-demand base + 50% above:
  * 3 on-demand, 1 Spot) with a 30 GiB gp3 root at 4,000 IOPS and 150 MB/s; an `api` web service
  * (2 tasks on EC2 behind an HTTPS ALB); a `jobs` worker (4 ARM tasks of 1 vCPU / 2 GB: FARGATE
  * base 1, the rest on FARGATE_SPOT) with a queue and a DLQ; a `mailer` worker (1 x86 task of
- * 0.25 vCPU / 0.5 GB); an ECR interface endpoint in 2 AZs; a log group kept 30 days.
+ * 0.25 vCPU / 0.5 GB); an ECR interface endpoint in 2 AZs; a log group kept 30 days. Images: the
+ * api runs tag 1.0.0 of its own ECR repository, jobs a digest of the api's, mailer a public image.
  */
 export function smallStack(): RecordedResource[] {
   const launchTemplate = resource(
@@ -67,10 +75,23 @@ export function smallStack(): RecordedResource[] {
     },
     cluster,
   );
+  const apiRepository = resource(
+    "aws:ecr/repository:Repository",
+    "api-repo",
+    { name: "test/api" },
+    api,
+    { repositoryUrl: `${REGISTRY}/test/api` },
+  );
   const apiTask = resource(
     "aws:ecs/taskDefinition:TaskDefinition",
     "api-task",
-    { family: "api", cpu: "512", memory: "1024", requiresCompatibilities: ["EC2"] },
+    {
+      family: "api",
+      cpu: "512",
+      memory: "1024",
+      requiresCompatibilities: ["EC2"],
+      containerDefinitions: containers({ api: `${REGISTRY}/test/api:1.0.0` }),
+    },
     api,
   );
   const jobsTask = resource(
@@ -82,13 +103,20 @@ export function smallStack(): RecordedResource[] {
       memory: "2048",
       requiresCompatibilities: ["FARGATE"],
       runtimePlatform: { cpuArchitecture: "ARM64", operatingSystemFamily: "LINUX" },
+      containerDefinitions: containers({ jobs: `${REGISTRY}/test/api@${JOBS_DIGEST}` }),
     },
     jobs,
   );
   const mailerTask = resource(
     "aws:ecs/taskDefinition:TaskDefinition",
     "mailer-task",
-    { family: "mailer", cpu: "256", memory: "512", requiresCompatibilities: ["FARGATE"] },
+    {
+      family: "mailer",
+      cpu: "256",
+      memory: "512",
+      requiresCompatibilities: ["FARGATE"],
+      containerDefinitions: containers({ mailer: "public.ecr.aws/docker/library/ruby:3.3-slim" }),
+    },
     mailer,
   );
   const dlq = resource("aws:sqs/queue:Queue", "jobs-dlq", {}, jobs);
@@ -160,6 +188,7 @@ export function smallStack(): RecordedResource[] {
     resource("aws:lb/listener:Listener", "api-https", { protocol: "HTTPS", port: 443 }, api),
     resource("aws:lb/listener:Listener", "api-http", { protocol: "HTTP", port: 80 }, api),
     resource("aws:lb/targetGroup:TargetGroup", "api-tg", { targetType: "ip" }, api),
+    apiRepository,
     apiTask,
     resource(
       "aws:ecs/service:Service",

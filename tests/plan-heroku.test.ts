@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { buildPlan, PLAN_SECTIONS, planJson, renderPlan } from "../plan";
+import { buildPlan, PLAN_SECTIONS, planJson, renderPlan, usd } from "../plan";
 import { dynoFor, estimateHeroku } from "../plan/heroku";
 import { HEROKU_PRICES, PRICE_SOURCES } from "../plan/price-table";
 import { RecordedResource } from "../plan/engine/synth";
@@ -208,32 +208,54 @@ describe("plan: Heroku in the plan document and text", () => {
     ]);
   });
 
-  it("text: both figures, each line with its source, and AWS compared with the Private Space", () => {
+  it("text: both figures, each line with its source footnote, and AWS compared with the Private Space", () => {
     const section = PLAN_SECTIONS.filter((s) => s.title === "heroku");
     const text = renderPlan(plan, section);
     assert.ok(
       text.startsWith(
-        "The same workloads on Heroku (list prices): $3,475.00 per month in a Private Space, $1,125.00 on the Common Runtime\n",
+        "The same workloads on Heroku (list prices): $3,475.00 per month in a Private Space, $1,125.00 on the\n  Common Runtime\n",
       ),
       text,
     );
     assert.match(text, /\n {2}Private Space \(a private network, like the VPC\) +\$3,475\.00\n/);
-    assert.match(text, /\n {4}Private Space fee +\$1,000\.00 {2}heroku-cli 2026-08-04\n/);
+    assert.match(text, /\n {4}Private Space fee +\$1,000\.00 {2}\[1\]\n/);
     assert.match(
       text,
-      /\n {4}jobs +4 × Private-M \(2\.5 GB\) for 2048 MiB tasks +\$1,800\.00 {2}heroku-cli 2026-08-04; memory: heroku-enterprise\n/,
+      /\n {4}jobs +4 × Private-M \(2\.5 GB\) for 2048 MiB tasks +\$1,800\.00 {2}\[2\]\n/,
     );
     assert.match(text, /\n {2}Common Runtime \(no private network; for reference\) +\$1,125\.00\n/);
     assert.match(
       text,
-      /\n {4}mailer +1 × Standard-1X \(512 MB\) for 512 MiB tasks +\$25\.00 {2}heroku-cli 2026-08-04; memory: heroku-devcenter\n/,
+      /\n {4}mailer +1 × Standard-1X \(512 MB\) for 512 MiB tasks +\$25\.00 {2}\[3\]\n/,
     );
+    // Each footnote is the line's source, as in the JSON.
+    assert.ok(text.includes("\n  Sources:\n    [1] heroku-cli 2026-08-04\n"), text);
+    assert.ok(text.includes("\n    [2] heroku-cli 2026-08-04; memory: heroku-enterprise\n"));
+    assert.ok(text.includes("\n    [3] heroku-cli 2026-08-04; memory: heroku-devcenter\n"));
     assert.ok(
       text.endsWith(
-        `  AWS estimate $${plan.cost.total.toLocaleString("en-US", { minimumFractionDigits: 2 })} vs Heroku Private Space $3,475.00 (Common Runtime, without a private network: $1,125.00)\n`,
+        `  AWS estimate ${usd(plan.cost.total)} vs Heroku Private Space $3,475.00 (Common Runtime, without a private network:\n    $1,125.00)\n`,
       ),
       text,
     );
     assert.ok(!text.includes("lower bound"), "no mixed-product caveat any more");
+    assert.ok(text.split("\n").every((line) => line.length <= 100));
+  });
+
+  it("text: an incomplete AWS estimate is marked as such beside the Heroku figure", () => {
+    const abroad = buildPlan({
+      stack: "test",
+      environment: "dev",
+      region: "ap-southeast-2",
+      resources: smallStack(),
+    });
+    const text = renderPlan(
+      abroad,
+      PLAN_SECTIONS.filter((s) => s.title === "heroku"),
+    );
+    assert.match(
+      text,
+      /\n {2}AWS estimate \$0\.00 \(INCOMPLETE, see above\) vs Heroku Private Space/,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { diagramMarkdown, label, mermaidFlowchart, nodeId } from "../plan/diagram";
 import { buildInventory, renderInventory } from "../plan/inventory";
-import { api, jobs, resource, smallStack } from "./plan-fixtures";
+import { api, component, jobs, JOBS_DIGEST, resource, smallStack } from "./plan-fixtures";
 import { RecordedResource } from "../plan/engine/synth";
 import { runProgram } from "./harness";
 
@@ -15,12 +15,19 @@ describe("plan: inventory", () => {
         "stack:other:1",
         "network:network:4",
         "cluster:cluster:3",
-        "api:service:8",
+        "api:service:9",
         "jobs:worker:4",
         "mailer:worker:2",
       ],
     );
-    assert.equal(inventory.resourceCount, 22);
+    assert.equal(inventory.resourceCount, 23);
+  });
+
+  it("counts the component resources apart, so both counts add up to every resource", () => {
+    const stack = smallStack();
+    // network, cluster, api, jobs, mailer: the only non-custom, non-awsx records.
+    assert.equal(inventory.componentResourceCount, 5);
+    assert.equal(inventory.resourceCount + inventory.componentResourceCount, stack.length);
   });
 
   it("orders components as the program wires them, whatever order the engine declared them in", () => {
@@ -87,7 +94,10 @@ describe("plan: inventory", () => {
   it("summarizes services and workers: entry point, task range and size, where they run", () => {
     const summary = (name: string) =>
       inventory.components.find((c) => c.component === name)!.summary;
-    assert.equal(summary("api"), "api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2");
+    assert.equal(
+      summary("api"),
+      "api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2, ECR repository",
+    );
     assert.equal(
       summary("jobs"),
       "jobs: 4 tasks of 1 vCPU / 2 GiB on Fargate (1) + Fargate Spot (3), ARM64, SQS queue + dead-letter queue",
@@ -95,13 +105,87 @@ describe("plan: inventory", () => {
     assert.equal(summary("mailer"), "mailer: 1 task of 0.25 vCPU / 0.5 GiB on Fargate");
   });
 
-  it("renders a tree: one header line per component, its summary, its type counts", () => {
+  it("renders a tree: one header line per component, its summary, image and type counts", () => {
     const text = renderInventory(inventory);
-    assert.equal(text[0], "Inventory: 22 resources in 6 components");
-    const api = text.indexOf("  api (LoadBalancedService): 8 resources");
+    assert.equal(text[0], "Inventory: 23 resources in 6 components");
+    assert.equal(
+      text[1],
+      "  (--json lists 28 resources: these 23 and the 5 component resources that group them)",
+    );
+    const api = text.indexOf("  api (LoadBalancedService): 9 resources");
     assert.ok(api > 0);
-    assert.equal(text[api + 1], "    api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2");
-    assert.match(text[api + 2]!, /^ {4}└ appautoscaling\.Target 1 · cloudwatch\.LogGroup 1/);
+    assert.equal(
+      text[api + 1],
+      "    api: ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2, ECR repository",
+    );
+    assert.equal(text[api + 2], "    image: ECR repository test/api, tag 1.0.0");
+    assert.match(text[api + 3]!, /^ {4}└ appautoscaling\.Target 1 · cloudwatch\.LogGroup 1/);
+  });
+
+  it("shows every workload's image, and whose repository a shared image comes from", () => {
+    const text = renderInventory(inventory);
+    // The first image line under a component's header (its summary may wrap onto two lines).
+    const imageOf = (header: string) =>
+      text.slice(text.indexOf(header)).find((line) => line.startsWith("    image"));
+    assert.equal(
+      imageOf("  jobs (FargateWorker): 4 resources"),
+      "    image: ECR repository test/api, digest sha256:0123456789ab… (the api service's image)",
+    );
+    assert.equal(
+      imageOf("  mailer (FargateWorker): 2 resources"),
+      "    image: public.ecr.aws/docker/library/ruby:3.3-slim",
+    );
+    // The JSON keeps the full reference and the repository's owner.
+    const jobs = inventory.components.find((c) => c.component === "jobs")!;
+    assert.deepEqual(jobs.images, [
+      {
+        container: "jobs",
+        image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/test/api@${JOBS_DIGEST}`,
+        repository: {
+          name: "test/api",
+          component: "api",
+          componentType: "vitcord:service:LoadBalancedService",
+        },
+        reference: JOBS_DIGEST,
+      },
+    ]);
+    assert.equal(inventory.components.find((c) => c.kind === "network")!.images, undefined);
+  });
+
+  it("says so when a workload's image cannot be read", () => {
+    const worker = component("vitcord:service:FargateWorker", "ghost");
+    const service = resource("aws:ecs/service:Service", "ghost-service", {}, worker);
+    const text = renderInventory(buildInventory([worker, service]));
+    assert.ok(
+      text.includes("    image: not found (no task definition with containers)"),
+      text.join("\n"),
+    );
+  });
+
+  it("names the container of each image when a task has several", () => {
+    const worker = component("vitcord:service:FargateWorker", "duo");
+    const task = resource(
+      "aws:ecs/taskDefinition:TaskDefinition",
+      "duo-task",
+      {
+        cpu: "256",
+        memory: "512",
+        containerDefinitions: [
+          { name: "app", image: "public.ecr.aws/a/app:1" },
+          { name: "proxy", image: "public.ecr.aws/b/proxy:2" },
+        ],
+      },
+      worker,
+    );
+    const service = resource(
+      "aws:ecs/service:Service",
+      "duo-service",
+      { taskDefinition: task.state.arn, desiredCount: 1 },
+      worker,
+    );
+    const text = renderInventory(buildInventory([worker, task, service]));
+    assert.ok(text.includes("    image (app): public.ecr.aws/a/app:1"));
+    assert.ok(text.includes("    image (proxy): public.ecr.aws/b/proxy:2"));
   });
 });
 
