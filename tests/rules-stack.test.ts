@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { statefulResourceOptions } from "../components/options";
 import { Evaluation, evaluateRules, fromRecords, RuleResource, RULES } from "../rules";
 import { STATEFUL_TYPES } from "../rules/options";
-import { rulesTable, TABLE_END, TABLE_START } from "../rules/table";
+import { rulesDocument, rulesTableMarkdown } from "../rules/table";
 import { ProgramRun, runProgram } from "./harness";
 
 /** The advisory findings the program knowingly leaves open, by rule (recommendations, not guarantees). */
@@ -163,18 +163,24 @@ describe("statefulResourceOptions", () => {
   });
 });
 
-describe("README rules table", () => {
-  it("is the table generated from the rule module (run npm run docs:rules if this fails)", async () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-    const start = readme.indexOf(TABLE_START);
-    const end = readme.indexOf(TABLE_END);
-    assert.ok(start !== -1 && end > start, "README has the table markers");
-    const current = readme.slice(start + TABLE_START.length, end).trim();
-    assert.equal(current, await rulesTable(), "stale README rules table: run npm run docs:rules");
+describe("docs/rules.md", () => {
+  it("is the page generated from the rule module (run npm run docs if this fails)", async () => {
+    const page = fs.readFileSync(path.join(__dirname, "..", "docs", "rules.md"), "utf8");
+    assert.equal(page, await rulesDocument(), "stale docs/rules.md: run npm run docs");
   });
 
-  it("lists every rule id once", async () => {
-    const table = await rulesTable();
-    for (const rule of RULES) assert.equal(table.split(`\`${rule.id}\``).length, 2, rule.id);
+  it("lists every rule id once, with its severity and enforcement", async () => {
+    const page = await rulesDocument();
+    for (const rule of RULES) {
+      assert.equal(page.split(`\`${rule.id}\``).length, 2, rule.id);
+      const row = page.split("\n").find((line) => line.includes(`\`${rule.id}\``))!;
+      assert.match(row, new RegExp(`\\| ${rule.severity} +\\| ${rule.enforcement} +\\|`), rule.id);
+    }
+  });
+
+  it("escapes a | in a title so that it cannot split the row", () => {
+    const [rule] = RULES;
+    const table = rulesTableMarkdown([{ ...rule!, title: "a | b" }]);
+    assert.ok(table.includes("a \\| b"), table);
   });
 });

@@ -41,7 +41,8 @@ const instanceType = z
   .superRefine((type, ctx) => {
     const problem = instanceTypeProblem(type);
     if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem });
-  });
+  })
+  .meta({ enum: Object.keys(INSTANCE_TYPES) });
 
 const instanceTypes = z
   .array(instanceType, { error: "must be a list of instance types, e.g. [t4g.medium, t4g.large]" })
@@ -67,16 +68,31 @@ const instanceTypes = z
         message: `mixes architectures (${groups.join("; ")}); all types must be arm64 (Graviton) or all x86_64, as one launch template has one AMI`,
       });
     }
-  });
+  })
+  .meta({ uniqueItems: true });
 
 const percent = (min: number) => intInRange(min, 100, "percent");
 
 function spotSchema(defaults: SpotSettings) {
   return strictObject({
-    enabled: booleanFlag.default(defaults.enabled),
-    onDemandBase: intInRange(0, CLUSTER_SIZE_MAX, "instances").default(defaults.onDemandBase),
-    onDemandPercentageAboveBase: percent(0).default(defaults.onDemandPercentageAboveBase),
-  }).prefault({});
+    enabled: booleanFlag
+      .default(defaults.enabled)
+      .describe(
+        "Buy Spot instances above the on-demand base; `false` makes every instance on-demand.",
+      ),
+    onDemandBase: intInRange(0, CLUSTER_SIZE_MAX, "instances")
+      .default(defaults.onDemandBase)
+      .describe(
+        "Instances that are always on-demand, whatever the Spot market does (used while Spot is enabled); at most `maxSize`.",
+      ),
+    onDemandPercentageAboveBase: percent(0)
+      .default(defaults.onDemandPercentageAboveBase)
+      .describe(
+        "Percent of the instances above the on-demand base that are on-demand; the rest are Spot.",
+      ),
+  })
+    .prefault({})
+    .describe("How the Auto Scaling group buys its instances: on-demand, Spot, or a mix.");
 }
 
 /**
@@ -86,19 +102,40 @@ function spotSchema(defaults: SpotSettings) {
 export function clusterSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment].cluster;
   return strictObject({
-    /** One or more instance types, all of one architecture. */
-    instanceTypes: instanceTypes.default([...defaults.instanceTypes]),
-    minSize: intInRange(0, CLUSTER_SIZE_MAX, "instances").default(defaults.minSize),
-    maxSize: intInRange(1, CLUSTER_SIZE_MAX, "instances").default(defaults.maxSize),
-    /** Instances at creation; managed scaling owns the number afterwards. */
-    desiredCapacity: intInRange(0, CLUSTER_SIZE_MAX, "instances").optional(),
+    instanceTypes: instanceTypes
+      .default([...defaults.instanceTypes])
+      .describe(
+        "The EC2 instance types the Auto Scaling group may launch, all arm64 (Graviton) or all x86_64; with several it falls back to another type when one is short. Every service's task must fit on each of them.",
+      ),
+    minSize: intInRange(0, CLUSTER_SIZE_MAX, "instances")
+      .default(defaults.minSize)
+      .describe("The fewest instances the Auto Scaling group keeps running; at most `maxSize`."),
+    maxSize: intInRange(1, CLUSTER_SIZE_MAX, "instances")
+      .default(defaults.maxSize)
+      .describe(
+        "The most instances managed scaling may launch; at least `minSize` and, while Spot is enabled, `spot.onDemandBase`.",
+      ),
+    desiredCapacity: intInRange(0, CLUSTER_SIZE_MAX, "instances")
+      .optional()
+      .describe(
+        "Instances when the Auto Scaling group is created, from `minSize` to `maxSize`; managed scaling owns the number afterwards. Unset, the group starts at `minSize`.",
+      ),
     spot: spotSchema(defaults.spot),
-    /** How full managed scaling keeps the instances; below 100 leaves room for deploys. */
-    targetCapacity: percent(1).default(defaults.targetCapacity),
-    rootVolumeGiB: intInRange(ROOT_VOLUME_MIN_GIB, ROOT_VOLUME_MAX_GIB, "GiB").default(
-      defaults.rootVolumeGiB,
-    ),
-    containerInsights: oneOf(CONTAINER_INSIGHTS).default(defaults.containerInsights),
+    targetCapacity: percent(1)
+      .default(defaults.targetCapacity)
+      .describe(
+        "How full, in percent of their CPU and memory, managed scaling keeps the instances; below 100 keeps room for the extra tasks of a rolling deploy.",
+      ),
+    rootVolumeGiB: intInRange(ROOT_VOLUME_MIN_GIB, ROOT_VOLUME_MAX_GIB, "GiB")
+      .default(defaults.rootVolumeGiB)
+      .describe(
+        "Size of each instance's encrypted gp3 root volume, in GiB; it holds the images and container logs. The ECS-optimized AMI needs 30 at least.",
+      ),
+    containerInsights: oneOf(CONTAINER_INSIGHTS)
+      .default(defaults.containerInsights)
+      .describe(
+        "CloudWatch Container Insights for the cluster: `enabled` collects cluster, service and task metrics, `enhanced` adds per-container ones (at a higher cost). It cannot be turned off (ECS.12).",
+      ),
   })
     .superRefine((cluster, ctx) => {
       // zod still runs this after a range error; such a size is reported once, there.
@@ -156,7 +193,10 @@ export function clusterSchema(environment: Environment) {
         });
       }
     })
-    .prefault({});
+    .prefault({})
+    .describe(
+      "The ECS cluster's EC2 capacity: an Auto Scaling group behind a capacity provider with managed scaling. The web services run on it.",
+    );
 }
 
 export type ClusterConfig = z.output<ReturnType<typeof clusterSchema>>;

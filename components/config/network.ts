@@ -23,28 +23,45 @@ export function parseCidr(cidr: string): { address: number; prefix: number } | u
 
 const cidrMessage = `must be an IPv4 CIDR block with a prefix from /${VPC_PREFIX_MIN} to /${VPC_PREFIX_MAX} whose address is the network's first, e.g. 10.10.0.0/16`;
 
-const vpcCidr = z.string({ error: cidrMessage }).refine(
-  (cidr) => {
-    const parsed = parseCidr(cidr);
-    if (!parsed || parsed.prefix < VPC_PREFIX_MIN || parsed.prefix > VPC_PREFIX_MAX) return false;
-    // Host bits must be zero: 10.10.1.0/16 is a typo for 10.10.0.0/16, not a network.
-    return parsed.address % 2 ** (32 - parsed.prefix) === 0;
-  },
-  { error: cidrMessage },
-);
+const vpcCidr = z
+  .string({ error: cidrMessage })
+  .refine(
+    (cidr) => {
+      const parsed = parseCidr(cidr);
+      if (!parsed || parsed.prefix < VPC_PREFIX_MIN || parsed.prefix > VPC_PREFIX_MAX) return false;
+      // Host bits must be zero: 10.10.1.0/16 is a typo for 10.10.0.0/16, not a network.
+      return parsed.address % 2 ** (32 - parsed.prefix) === 0;
+    },
+    { error: cidrMessage },
+  )
+  .meta({
+    // The JSON Schema's approximation: the prefix range, not the host bits (a refine only).
+    pattern:
+      "^((25[0-5]|2[0-4]\\d|[01]?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|[01]?\\d?\\d)/(1[6-9]|2[0-2])$",
+    patternErrorMessage: cidrMessage,
+  });
 
 export function networkSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment].network;
   return strictObject({
-    /** IPv4 CIDR of the VPC. */
-    cidr: vpcCidr.default(defaults.cidr),
-    /** How many availability zones get a public and a private subnet. */
-    availabilityZones: intInRange(AZ_COUNT_MIN, AZ_COUNT_MAX, "availability zones").default(
-      defaults.availabilityZones,
-    ),
-    /** One NAT gateway for the VPC, or one per availability zone. */
-    natGateways: oneOf(NAT_STRATEGIES).default(defaults.natGateways),
-  }).prefault({});
+    cidr: vpcCidr
+      .default(defaults.cidr)
+      .describe(
+        "The VPC's IPv4 address range. Each availability zone gets an equal block of it, split into a public subnet (a quarter), a private subnet (half) and a quarter kept free.",
+      ),
+    availabilityZones: intInRange(AZ_COUNT_MIN, AZ_COUNT_MAX, "availability zones")
+      .default(defaults.availabilityZones)
+      .describe(
+        "How many availability zones the VPC spans; each gets a public and a private subnet, and the load balancers, instances and tasks spread across them.",
+      ),
+    natGateways: oneOf(NAT_STRATEGIES)
+      .default(defaults.natGateways)
+      .describe(
+        "Outbound internet access for the private subnets: `single` is one NAT gateway for the whole VPC (cheaper, one zone's outage cuts every zone's egress), `perAz` is one per availability zone.",
+      ),
+  })
+    .prefault({})
+    .describe("The VPC: its address range, availability zones and NAT gateways.");
 }
 
 export type NetworkConfig = z.output<ReturnType<typeof networkSchema>>;

@@ -41,15 +41,15 @@ export const booleanFlag = z.boolean({ error: "must be true or false" });
  * most, so that `<name>-tg` plus Pulumi's 8-character suffix fits AWS's 32-character limit.
  */
 export const RESOURCE_NAME_MAX_LENGTH = 20;
+const resourceNameMessage =
+  "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen";
 export const resourceName = z
   .string()
-  .regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, {
-    error:
-      "must be lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen",
-  })
+  .regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, { error: resourceNameMessage })
   .max(RESOURCE_NAME_MAX_LENGTH, {
     error: `must be at most ${RESOURCE_NAME_MAX_LENGTH} characters (AWS load balancer and target group names are limited to 32)`,
-  });
+  })
+  .meta({ patternErrorMessage: resourceNameMessage });
 
 /** Tag keys and values as AWS allows them (128 / 256 characters). */
 export const tagMap = z.record(
@@ -62,18 +62,28 @@ export const tagMap = z.record(
 // ---- Image names shared by web services and workers.
 
 /** A full image reference (`registry/repo:tag` or `repo@sha256:…`). */
+const imageReferenceMessage =
+  "must be a full image reference with a tag or digest, e.g. public.ecr.aws/nginx/nginx:1.27";
 export const imageReference = z
   .string()
   .regex(
     /^[a-z0-9]+([._/:-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/,
-    {
-      error:
-        "must be a full image reference with a tag or digest, e.g. public.ecr.aws/nginx/nginx:1.27",
-    },
-  );
+    { error: imageReferenceMessage },
+  )
+  .meta({ patternErrorMessage: imageReferenceMessage });
 
 /** An image tag as Docker and ECR accept it. */
-export const imageTag = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
-  error:
-    "must be an image tag: letters, digits, underscores, periods and hyphens, not starting with a period or hyphen, at most 128 characters",
-});
+const imageTagMessage =
+  "must be an image tag: letters, digits, underscores, periods and hyphens, not starting with a period or hyphen, at most 128 characters";
+export const imageTag = z
+  .string()
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { error: imageTagMessage })
+  .meta({ patternErrorMessage: imageTagMessage });
+
+/**
+ * What a `z.preprocess` accepts besides its schema's own input, as JSON Schema. zod's
+ * `toJSONSchema` shows only the schema after the preprocess step, which would reject the text the
+ * preprocess turns into a number; the stack-file JSON Schema (reference.ts) adds these as
+ * alternatives and refuses a preprocess that has no entry here.
+ */
+export const preprocessInputs = z.registry<{ alsoAccepts: Record<string, unknown> }>();

@@ -10,9 +10,12 @@ const logRetention = z
   .number()
   .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
     error: `must be one of the retention periods CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
-  });
+  })
+  .meta({ enum: [...LOG_RETENTION_DAYS] });
 
-export const environmentSchema = oneOf(ENVIRONMENTS);
+export const environmentSchema = oneOf(ENVIRONMENTS).describe(
+  "Which kind of environment this stack is. It picks the default of every other key, and prod adds checks (HTTPS for every service) and rules (policy pack). Required.",
+);
 
 /**
  * The whole `vitcord-infra:*` configuration of one stack, with the defaults of its environment.
@@ -23,9 +26,21 @@ export function stackSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment];
   return strictObject({
     environment: environmentSchema,
-    logRetentionDays: logRetention.default(defaults.logRetentionDays),
-    deletionProtection: booleanFlag.default(defaults.deletionProtection),
-    tags: tagMap.default({}),
+    logRetentionDays: logRetention
+      .default(defaults.logRetentionDays)
+      .describe(
+        "How many days CloudWatch Logs keeps every log group the stack creates (containers, VPC flow logs, instances).",
+      ),
+    deletionProtection: booleanFlag
+      .default(defaults.deletionProtection)
+      .describe(
+        "Deletion protection on the load balancers, and Pulumi `protect` plus `retainOnDelete` on stateful resources (load balancers, ECR repositories, access-log buckets, queues), so that a destroy or a removed declaration leaves them in place.",
+      ),
+    tags: tagMap
+      .default({})
+      .describe(
+        "Extra AWS tags on every resource, beside the Project, Environment, Stack and ManagedBy tags the program sets (a key given here wins). Keys are 1 to 128 characters, values at most 256.",
+      ),
     network: networkSchema(environment),
     cluster: clusterSchema(environment),
     workers: workersSchema(environment),

@@ -8,6 +8,7 @@ import {
   imageReference,
   imageTag,
   intInRange,
+  preprocessInputs,
   resourceName,
   strictObject,
 } from "./schema-helpers";
@@ -20,6 +21,13 @@ const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const MATCHER = /^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$/;
+
+const healthCheckPathMessage = "must be a URL path starting with /, e.g. /up";
+const certificateArnMessage =
+  "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)";
+const domainMessage = "must be a lowercase DNS name such as api.example.com";
+const hostedZoneIdMessage = "must be a Route 53 hosted zone ID such as Z0123456789ABC";
+const hostedZoneNameMessage = "must be a DNS zone name such as example.com";
 
 /**
  * Whether every code and range of a well-formed matcher is one an ALB accepts: HTTP codes 200 to
@@ -34,82 +42,168 @@ export function albMatcherInRange(matcher: string): boolean {
 
 /** Pulumi's `--path` config writes scalars as text; counts and tags set by the CLI may be text. */
 const countFromText = (schema: z.ZodType<number>) =>
-  z.preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), schema);
-const tagFromText = z.preprocess((v) => (typeof v === "number" ? String(v) : v), imageTag);
+  z
+    .preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), schema)
+    .register(preprocessInputs, {
+      alsoAccepts: { type: "string", pattern: "^\\d+$", patternErrorMessage: "must be digits" },
+    });
+const tagFromText = z
+  .preprocess((v) => (typeof v === "number" ? String(v) : v), imageTag)
+  .register(preprocessInputs, { alsoAccepts: { type: "number" } });
+
+const matcherMessage = 'must be HTTP codes such as "200", "200,204" or "200-399"';
 
 const healthCheckSchema = (defaults: ServiceDefaults) =>
   strictObject({
-    intervalSeconds: intInRange(5, 300, "seconds").default(defaults.healthCheckIntervalSeconds),
-    timeoutSeconds: intInRange(2, 120, "seconds").default(5),
-    healthyThreshold: intInRange(2, 10).default(2),
-    unhealthyThreshold: intInRange(2, 10).default(3),
+    intervalSeconds: intInRange(5, 300, "seconds")
+      .default(defaults.healthCheckIntervalSeconds)
+      .describe("Seconds between two health checks of a target by the load balancer."),
+    timeoutSeconds: intInRange(2, 120, "seconds")
+      .default(5)
+      .describe(
+        "Seconds the load balancer waits for an answer before the check fails; less than `intervalSeconds`.",
+      ),
+    healthyThreshold: intInRange(2, 10)
+      .default(2)
+      .describe("Passed checks in a row after which a target receives traffic."),
+    unhealthyThreshold: intInRange(2, 10)
+      .default(3)
+      .describe(
+        "Failed checks in a row after which a target stops receiving traffic (and ECS replaces the task).",
+      ),
     matcher: z
       .string()
-      .regex(MATCHER, {
-        error: 'must be HTTP codes such as "200", "200,204" or "200-399"',
-      })
+      .regex(MATCHER, { error: matcherMessage })
       .refine(albMatcherInRange, {
         error:
           "must be HTTP codes from 200 to 499, ranges low-high: an Application Load Balancer accepts no others",
       })
-      .default("200-399"),
-  }).prefault({});
+      .meta({
+        // The JSON Schema's approximation: codes 200 to 499, not that a range's low ≤ high.
+        pattern: "^[2-4]\\d{2}(-[2-4]\\d{2})?(,[2-4]\\d{2}(-[2-4]\\d{2})?)*$",
+        patternErrorMessage:
+          'must be HTTP codes from 200 to 499 such as "200", "200,204" or "200-399"',
+      })
+      .default("200-399")
+      .describe("The HTTP status codes that count as healthy: codes, ranges or both."),
+  })
+    .prefault({})
+    .describe("How the load balancer checks the service's tasks on `healthCheckPath`.");
 
 const autoscalingSchema = strictObject({
-  min: intInRange(0, 100, "tasks"),
-  max: intInRange(1, 100, "tasks"),
-  /** Average CPU utilisation (%) to keep the service at. */
-  cpuTarget: intInRange(10, 95, "percent").optional(),
-  /** ALB requests per task per minute to keep the service at. */
-  requestsPerTarget: intInRange(1, 100000, "requests per target").optional(),
+  min: intInRange(0, 100, "tasks").describe(
+    "The fewest tasks autoscaling keeps running; at most `max`. Required.",
+  ),
+  max: intInRange(1, 100, "tasks").describe("The most tasks autoscaling may run. Required."),
+  cpuTarget: intInRange(10, 95, "percent")
+    .optional()
+    .describe(
+      "Target tracking on the service's average CPU utilisation, in percent; set this, `requestsPerTarget` or both.",
+    ),
+  requestsPerTarget: intInRange(1, 100000, "requests per target")
+    .optional()
+    .describe(
+      "Target tracking on the load balancer's requests per task per minute; set this, `cpuTarget` or both.",
+    ),
 });
 
 export function serviceSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment].service;
   return strictObject({
-    /** A full image reference; overrides the service's ECR repository. */
-    image: imageReference.optional(),
-    /** A tag in the service's own ECR repository (set by `release`). */
-    imageTag: tagFromText.optional(),
-    port: intInRange(1, 65535, "(a TCP port)").default(80),
-    cpu: intInRange(128, 16384, "CPU units").default(defaults.cpu),
-    memory: intInRange(128, 131072, "MiB").default(defaults.memory),
-    /** Defaults to the environment's count, kept within autoscaling.min and max when set. */
-    desiredCount: countFromText(intInRange(0, 100, "tasks")).optional(),
+    image: imageReference
+      .optional()
+      .describe(
+        "A full image reference (with a tag or digest) to run instead of an image from the service's own ECR repository, e.g. a public image. Set this or `imageTag`.",
+      ),
+    imageTag: tagFromText
+      .optional()
+      .describe(
+        "The tag of the image to run from the service's own ECR repository; `npm run infra -- release` sets it. Set this or `image`.",
+      ),
+    port: intInRange(1, 65535, "(a TCP port)")
+      .default(80)
+      .describe("The TCP port the container listens on; the load balancer sends traffic to it."),
+    cpu: intInRange(128, 16384, "CPU units")
+      .default(defaults.cpu)
+      .describe(
+        "CPU reserved for each task, in CPU units (1024 = one vCPU); it must fit on each of `cluster.instanceTypes`.",
+      ),
+    memory: intInRange(128, 131072, "MiB")
+      .default(defaults.memory)
+      .describe(
+        "Memory reserved for each task, in MiB (also its hard limit); it must fit on each of `cluster.instanceTypes`.",
+      ),
+    desiredCount: countFromText(intInRange(0, 100, "tasks"))
+      .optional()
+      .describe(
+        "Tasks to run. Unset, the environment's count, kept within `autoscaling.min` and `autoscaling.max` when autoscaling is set; with autoscaling, it is the count at creation only.",
+      ),
     healthCheckPath: z
       .string()
-      .regex(/^\/[\x21-\x7e]*$/, { error: "must be a URL path starting with /, e.g. /up" })
+      .regex(/^\/[\x21-\x7e]*$/, { error: healthCheckPathMessage })
       .max(1024, { error: "must be at most 1024 characters" })
-      .default("/"),
+      .meta({ patternErrorMessage: healthCheckPathMessage })
+      .default("/")
+      .describe(
+        "The URL path the load balancer requests on each task to check its health, e.g. `/up`.",
+      ),
     healthCheck: healthCheckSchema(defaults),
-    healthCheckGracePeriodSeconds: intInRange(0, 3600, "seconds").default(
-      defaults.healthCheckGracePeriodSeconds,
-    ),
-    deregistrationDelaySeconds: intInRange(0, DEREGISTRATION_DELAY_MAX, "seconds").default(
-      defaults.deregistrationDelaySeconds,
-    ),
-    autoscaling: autoscalingSchema.optional(),
-    minHealthyPercent: intInRange(0, 100, "percent").default(defaults.minHealthyPercent),
-    maxHealthyPercent: intInRange(100, 200, "percent").default(defaults.maxHealthyPercent),
+    healthCheckGracePeriodSeconds: intInRange(0, 3600, "seconds")
+      .default(defaults.healthCheckGracePeriodSeconds)
+      .describe(
+        "Seconds after a task starts during which ECS ignores failed load-balancer health checks, for the application to boot.",
+      ),
+    deregistrationDelaySeconds: intInRange(0, DEREGISTRATION_DELAY_MAX, "seconds")
+      .default(defaults.deregistrationDelaySeconds)
+      .describe(
+        "Seconds a draining task keeps serving its in-flight requests before the load balancer deregisters it.",
+      ),
+    autoscaling: autoscalingSchema
+      .optional()
+      .describe(
+        "Target-tracking autoscaling of the task count; unset, the service runs `desiredCount` tasks.",
+      ),
+    minHealthyPercent: intInRange(0, 100, "percent")
+      .default(defaults.minHealthyPercent)
+      .describe("During a deploy, the fewest tasks kept running, in percent of the desired count."),
+    maxHealthyPercent: intInRange(100, 200, "percent")
+      .default(defaults.maxHealthyPercent)
+      .describe(
+        "During a deploy, the most tasks running at once, in percent of the desired count; above `minHealthyPercent`.",
+      ),
     certificateArn: z
       .string()
-      .regex(ACM_CERTIFICATE_ARN, {
-        error: "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
-      })
-      .optional(),
+      .regex(ACM_CERTIFICATE_ARN, { error: certificateArnMessage })
+      .meta({ patternErrorMessage: certificateArnMessage })
+      .optional()
+      .describe(
+        "An ACM certificate in the stack's region for an HTTPS listener (HTTP then redirects to it). Prod needs this or `domain`; not both.",
+      ),
     domain: z
       .string()
-      .regex(DOMAIN, { error: "must be a lowercase DNS name such as api.example.com" })
-      .optional(),
+      .regex(DOMAIN, { error: domainMessage })
+      .meta({ patternErrorMessage: domainMessage })
+      .optional()
+      .describe(
+        "A DNS name for the service: the program requests an ACM certificate for it, validates it in the Route 53 zone and points the name at the load balancer. Needs `hostedZoneId` or `hostedZoneName`.",
+      ),
     hostedZoneId: z
       .string()
-      .regex(HOSTED_ZONE_ID, { error: "must be a Route 53 hosted zone ID such as Z0123456789ABC" })
-      .optional(),
+      .regex(HOSTED_ZONE_ID, { error: hostedZoneIdMessage })
+      .meta({ patternErrorMessage: hostedZoneIdMessage })
+      .optional()
+      .describe("The Route 53 hosted zone, by ID, that holds `domain`; or set `hostedZoneName`."),
     hostedZoneName: z
       .string()
-      .regex(DOMAIN, { error: "must be a DNS zone name such as example.com" })
-      .optional(),
-    execEnabled: booleanFlag.default(false),
+      .regex(DOMAIN, { error: hostedZoneNameMessage })
+      .meta({ patternErrorMessage: hostedZoneNameMessage })
+      .optional()
+      .describe("The Route 53 hosted zone, by name, that holds `domain`; or set `hostedZoneId`."),
+    execEnabled: booleanFlag
+      .default(false)
+      .describe(
+        "Allow ECS Exec (`aws ecs execute-command`) into the service's containers; prod should use one-off tasks instead (VIT-ECS-13).",
+      ),
     ...containerConfigShape,
   })
     .superRefine((service, ctx) => {
@@ -218,9 +312,15 @@ export function certificateRegionProblems(
 export function servicesSchema(environment: Environment) {
   return namedRecord(
     resourceName,
-    serviceSchema(environment),
+    serviceSchema(environment).describe(
+      "One web service: its image, size, load balancer health check, scaling, HTTPS and container settings.",
+    ),
     "is not a valid service name: lowercase letters, digits and single hyphens, starting with a letter, at most 20 characters",
-  ).default({});
+  )
+    .default({})
+    .describe(
+      "The load-balanced web services, by name: each gets an internet-facing Application Load Balancer, an ECR repository, an ECS service on the cluster and a log group. The name is part of AWS resource names.",
+    );
 }
 
 /** What the cross-area check needs from the whole stack config. */

@@ -39,9 +39,16 @@ const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[A-Za-z0-9_+=,.@\-
 /** A KMS key ARN. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 
+const kmsKeyArnMessage = "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)";
+const policyArnMessage = "must be IAM policy ARNs (arn:aws:iam::<account>:policy/<name>)";
+const policyArnWords = "must be an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)";
+
 const envNameMessage =
   "environment and secret names must be letters, digits and underscores, not starting with a digit";
-const envName = z.string().regex(ENV_NAME, { error: envNameMessage });
+const envName = z
+  .string()
+  .regex(ENV_NAME, { error: envNameMessage })
+  .meta({ patternErrorMessage: envNameMessage });
 
 /** A record whose bad keys are reported with `message` instead of zod's "Invalid key in record". */
 export function namedRecord<K extends z.ZodType<string>, V extends z.ZodType>(
@@ -66,16 +73,23 @@ const envValue = z
   })
   .transform(String);
 
+const secretArnMessage =
+  "must be an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)";
 const secretArn = z
   .string()
   .refine((arn) => SSM_PARAMETER_ARN.test(arn) || SECRETS_MANAGER_ARN.test(arn), {
-    error:
-      "must be an SSM parameter ARN (arn:aws:ssm:<region>:<account>:parameter/<name>) or a Secrets Manager ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)",
+    error: secretArnMessage,
+  })
+  .meta({
+    pattern: `${SSM_PARAMETER_ARN.source}|${SECRETS_MANAGER_ARN.source}`,
+    patternErrorMessage: secretArnMessage,
   });
 
-const absolutePath = z.string().regex(/^\/[A-Za-z0-9._\-/]*$/, {
-  error: "must be an absolute path such as /tmp",
-});
+const absolutePathMessage = "must be an absolute path such as /tmp";
+const absolutePath = z
+  .string()
+  .regex(/^\/[A-Za-z0-9._\-/]*$/, { error: absolutePathMessage })
+  .meta({ patternErrorMessage: absolutePathMessage });
 
 /** The user a container runs as; root (by name or uid 0) is refused (ECS.20). */
 const nonRootUser = z
@@ -85,6 +99,11 @@ const nonRootUser = z
   })
   .refine((user) => !/^(root|0)(:|$)/.test(user), {
     error: "must not be root or uid 0 (ECS.20: containers run as a non-root user)",
+  })
+  .meta({
+    // Both checks as one pattern for the JSON Schema: the lookahead refuses root and uid 0.
+    pattern: "^(?!(root|0)(:|$))[A-Za-z0-9_][A-Za-z0-9_.-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?$",
+    patternErrorMessage: "must be a user, uid, user:group or uid:gid, and not root or uid 0",
   });
 
 const healthCommandMessage =
@@ -103,52 +122,92 @@ export const containerHealthCheckSchema = strictObject({
       ],
       { error: healthCommandMessage },
     )
-    .transform((c) => (typeof c === "string" ? ["CMD-SHELL", c] : c)),
-  intervalSeconds: intInRange(5, 300, "seconds").default(30),
-  timeoutSeconds: intInRange(2, 60, "seconds").default(5),
-  retries: intInRange(1, 10).default(3),
-  startPeriodSeconds: intInRange(0, 300, "seconds").default(0),
+    .transform((c) => (typeof c === "string" ? ["CMD-SHELL", c] : c))
+    .describe(
+      'The check Docker runs inside the container: a shell command string (run as `CMD-SHELL`), or a list starting with `"CMD"` (exec form) or `"CMD-SHELL"`. Exit code 0 is healthy. Required.',
+    ),
+  intervalSeconds: intInRange(5, 300, "seconds")
+    .default(30)
+    .describe("Seconds between two runs of the check."),
+  timeoutSeconds: intInRange(2, 60, "seconds")
+    .default(5)
+    .describe("Seconds one run of the check may take before it counts as a failure."),
+  retries: intInRange(1, 10)
+    .default(3)
+    .describe("Failed runs in a row after which the container is unhealthy and ECS replaces it."),
+  startPeriodSeconds: intInRange(0, 300, "seconds")
+    .default(0)
+    .describe(
+      "Seconds after the container starts during which failed runs do not count, for slow starters.",
+    ),
 });
 
 export type ContainerHealthCheckConfig = z.output<typeof containerHealthCheckSchema>;
 
 /** The keys shared by `services.<name>` and `workers.<name>`. */
 export const containerConfigShape = {
-  /** Plain configuration for the container; never credentials (ECS.8). */
-  environment: namedRecord(envName, envValue, envNameMessage).default({}),
-  /** Name → SSM parameter or Secrets Manager ARN; ECS injects the value at start (ECS.8). */
-  secrets: namedRecord(envName, secretArn, envNameMessage).default({}),
-  /** KMS key that encrypts the secrets, when it is not the AWS managed key. */
+  environment: namedRecord(envName, envValue, envNameMessage)
+    .default({})
+    .describe(
+      "Plain environment variables for the container, name → value (numbers and booleans are passed as text). Never credentials: AWS keys are refused (ECS.8), and other credentials go in `secrets`.",
+    ),
+  secrets: namedRecord(envName, secretArn, envNameMessage)
+    .default({})
+    .describe(
+      "Secret environment variables, name → the ARN of an SSM parameter or Secrets Manager secret; ECS reads the value when the task starts, and the execution role may read exactly these ARNs (ECS.8). A name cannot also be in `environment`.",
+    ),
   secretsKmsKeyArn: z
     .string()
-    .regex(KMS_KEY_ARN, {
-      error: "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)",
-    })
-    .optional(),
-  /** Overrides the image's command. */
+    .regex(KMS_KEY_ARN, { error: kmsKeyArnMessage })
+    .meta({ patternErrorMessage: kmsKeyArnMessage })
+    .optional()
+    .describe(
+      "The customer-managed KMS key that encrypts the `secrets`, so that the execution role may decrypt with it; unset for secrets under the AWS managed key.",
+    ),
   command: z
     .array(z.string(), { error: "must be a list of strings" })
     .min(1, { error: "must be a list of strings" })
-    .optional(),
-  /** Non-root user to run as (ECS.20). */
-  user: nonRootUser.optional(),
-  /** Seconds between SIGTERM and SIGKILL; ECS allows up to 120. */
-  stopTimeoutSeconds: intInRange(2, 120, "seconds").default(30),
-  /** Read-only root filesystem (ECS.5, CKV_AWS_336); turn off only for images that need it. */
-  readonlyRootFilesystem: booleanFlag.default(true),
-  /** Paths that get a writable, task-scoped scratch volume (the root stays read-only). */
+    .optional()
+    .describe(
+      "The command the container runs, in exec form, instead of the image's own `CMD`; unset keeps the image's.",
+    ),
+  user: nonRootUser
+    .optional()
+    .describe(
+      "The user the container runs as (`user`, `uid`, `user:group` or `uid:gid`), never root (ECS.20); unset keeps the image's `USER`.",
+    ),
+  stopTimeoutSeconds: intInRange(2, 120, "seconds")
+    .default(30)
+    .describe(
+      "Seconds between SIGTERM and SIGKILL when a task stops (deploy, scale-in, Spot interruption), for in-flight work to finish.",
+    ),
+  readonlyRootFilesystem: booleanFlag
+    .default(true)
+    .describe(
+      "Mount the container's root filesystem read-only (ECS.5); `writablePaths` stay writable. Turn off only for an image that writes elsewhere and cannot be changed.",
+    ),
   writablePaths: z
     .array(absolutePath, { error: "must be a list of absolute paths" })
-    .default(["/tmp"]),
-  containerHealthCheck: containerHealthCheckSchema.optional(),
-  /** IAM policies for the application's task role (the task role is empty otherwise). */
+    .default(["/tmp"])
+    .describe(
+      "Directories that get a writable scratch volume of their own, which lives as long as the task, while the root filesystem stays read-only.",
+    ),
+  containerHealthCheck: containerHealthCheckSchema
+    .optional()
+    .describe(
+      "A health check that Docker runs inside the container; ECS replaces a container that fails it. Unset, only the load balancer (web services) or the process exit (workers) tells health.",
+    ),
   taskPolicyArns: z
     .array(
-      z.string().regex(POLICY_ARN, {
-        error: "must be IAM policy ARNs (arn:aws:iam::<account>:policy/<name>)",
-      }),
+      z
+        .string()
+        .regex(POLICY_ARN, { error: policyArnMessage })
+        .meta({ patternErrorMessage: policyArnWords }),
     )
-    .default([]),
+    .default([])
+    .describe(
+      "IAM policies attached to the task role, which the application's AWS SDK calls use; the task role has no permissions otherwise (a worker's queue and a producer's send permission are added for you).",
+    ),
 };
 
 type ContainerConfigInput = {

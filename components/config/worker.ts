@@ -123,22 +123,47 @@ export type WorkerQueueConfig =
       readonly producers: readonly string[];
     };
 
+const sqsArnMessage = "must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)";
+
 const queueSchema = strictObject({
-  create: booleanFlag.optional(),
+  create: booleanFlag
+    .optional()
+    .describe(
+      "`true` creates a queue for the worker, with a dead-letter queue; set this or `arn`, not both.",
+    ),
   arn: z
     .string()
-    .regex(SQS_ARN, { error: "must be an SQS queue ARN (arn:aws:sqs:<region>:<account>:<name>)" })
-    .optional(),
-  visibilityTimeoutSeconds: intInRange(0, 43200, "seconds").optional(),
-  maxReceiveCount: intInRange(1, 1000, "receives").optional(),
-  backlogPerTask: intInRange(1, 100000, "messages").default(QUEUE_DEFAULTS.backlogPerTask),
-  /** Web services allowed to send to the queue (checkQueueProducers names them). */
+    .regex(SQS_ARN, { error: sqsArnMessage })
+    .meta({ patternErrorMessage: sqsArnMessage })
+    .optional()
+    .describe(
+      "An existing SQS queue the worker consumes instead of one it creates; set this or `create`, not both.",
+    ),
+  visibilityTimeoutSeconds: intInRange(0, 43200, "seconds")
+    .optional()
+    .describe(
+      "Seconds a received message stays hidden from other consumers: longer than the longest job, and at least `stopTimeoutSeconds`. Only with `create: true`.",
+    ),
+  maxReceiveCount: intInRange(1, 1000, "receives")
+    .optional()
+    .describe(
+      "Receives after which a message that keeps failing moves to the dead-letter queue. Only with `create: true`.",
+    ),
+  backlogPerTask: intInRange(1, 100000, "messages")
+    .default(QUEUE_DEFAULTS.backlogPerTask)
+    .describe(
+      "Visible messages one task is expected to keep up with; autoscaling adds tasks when the backlog per task is above it.",
+    ),
   producers: z
     .array(resourceName, { error: "must be a list of web service names, e.g. [api]" })
     .refine((names) => new Set(names).size === names.length, {
       error: "must name each web service once",
     })
-    .default([]),
+    .meta({ uniqueItems: true })
+    .default([])
+    .describe(
+      "Web services (in `vitcord-infra:services`) that may send to the queue: each gets `sqs:SendMessage` on it and its URL in `<WORKER>_QUEUE_URL`, e.g. `JOBS_QUEUE_URL`.",
+    ),
 })
   .superRefine((queue, ctx) => {
     const creates = queue.create === true;
@@ -190,37 +215,93 @@ export function workerSchema(environment: Environment) {
   // required and its stop timeout defaults per environment.
   const { stopTimeoutSeconds, ...container } = withoutCommand(containerConfigShape);
   return strictObject({
-    /** A full image reference; or `repository` (+ `imageTag`). */
-    image: imageReference.optional(),
-    /** The web service whose ECR repository (and, without `imageTag`, whose image) this runs. */
-    repository: resourceName.optional(),
-    /** A tag in `repository`'s ECR repository; without it the worker runs the service's image. */
-    imageTag: imageTag.optional(),
+    image: imageReference
+      .optional()
+      .describe(
+        "A full image reference (with a tag or digest) to run; or set `repository` (and `imageTag`) instead.",
+      ),
+    repository: resourceName
+      .optional()
+      .describe(
+        "A web service (in `vitcord-infra:services`) whose ECR repository holds the worker's image; without `imageTag` the worker runs the same image as the service.",
+      ),
+    imageTag: imageTag
+      .optional()
+      .describe(
+        "A tag in `repository`'s ECR repository, to run another image than the service's; needs `repository`.",
+      ),
     command: z
       .array(z.string().min(1), { error: commandMessage })
-      .min(1, { error: commandMessage }),
+      .min(1, { error: commandMessage })
+      .describe(
+        "The command the worker runs, in exec form, e.g. `[bundle, exec, aws_sqs_active_job, --queue, default]`. Required: no image entry point is trusted by default.",
+      ),
     cpu: z
       .number({ error: `must be one of: ${FARGATE_CPUS.join(", ")}` })
       .refine((cpu) => FARGATE_CPUS.includes(cpu), {
         error: `must be one of: ${FARGATE_CPUS.join(", ")}`,
       })
-      .default(defaults.cpu),
-    memory: intInRange(512, 122880, "MiB").default(defaults.memory),
-    desiredCount: intInRange(0, 1000, "tasks").default(defaults.desiredCount),
-    architecture: oneOf(WORKER_ARCHITECTURES).default(defaults.architecture),
-    /** FARGATE for the first `base` tasks, FARGATE_SPOT above them; FARGATE only when off. */
+      .meta({ enum: [...FARGATE_CPUS] })
+      .default(defaults.cpu)
+      .describe("CPU of each Fargate task, in CPU units (1024 = one vCPU)."),
+    memory: intInRange(512, 122880, "MiB")
+      .default(defaults.memory)
+      .describe(
+        `Memory of each Fargate task, in MiB; Fargate accepts only certain values with each \`cpu\` (e.g. ${describeMemoryOptions(256)} with 256; ${describeMemoryOptions(512)} with 512).`,
+      ),
+    desiredCount: intInRange(0, 1000, "tasks")
+      .default(defaults.desiredCount)
+      .describe(
+        "Tasks at creation, from `autoscaling.min` to `autoscaling.max`; autoscaling owns the count afterwards.",
+      ),
+    architecture: oneOf(WORKER_ARCHITECTURES)
+      .default(defaults.architecture)
+      .describe(
+        "The CPU architecture of the Fargate tasks; it must match the image (`arm64` is Graviton).",
+      ),
     spot: strictObject({
-      enabled: booleanFlag.default(defaults.spot.enabled),
-      base: intInRange(0, 1000, "tasks").default(defaults.spot.base),
-    }).prefault({}),
+      enabled: booleanFlag
+        .default(defaults.spot.enabled)
+        .describe(
+          "Run the tasks above `base` on FARGATE_SPOT (cheaper, may be interrupted); `false` runs every task on FARGATE.",
+        ),
+      base: intInRange(0, 1000, "tasks")
+        .default(defaults.spot.base)
+        .describe(
+          "Tasks that always run on FARGATE (on-demand) while Spot is enabled; at most `autoscaling.max`.",
+        ),
+    })
+      .prefault({})
+      .describe("How the worker's tasks are split between FARGATE and FARGATE_SPOT."),
     autoscaling: strictObject({
-      min: intInRange(0, 1000, "tasks").default(defaults.autoscaling.min),
-      max: intInRange(1, 1000, "tasks").default(defaults.autoscaling.max),
-      cpuTarget: intInRange(10, 90, "percent").default(defaults.autoscaling.cpuTarget),
-    }).prefault({}),
-    queue: queueSchema.optional(),
+      min: intInRange(0, 1000, "tasks")
+        .default(defaults.autoscaling.min)
+        .describe(
+          "The fewest tasks; at most `max`. 0 only for a worker with a queue, whose backlog can start it again.",
+        ),
+      max: intInRange(1, 1000, "tasks")
+        .default(defaults.autoscaling.max)
+        .describe("The most tasks autoscaling may run."),
+      cpuTarget: intInRange(10, 90, "percent")
+        .default(defaults.autoscaling.cpuTarget)
+        .describe(
+          "Target tracking on the tasks' average CPU utilisation, in percent. A worker with a queue also scales on its backlog (`queue.backlogPerTask`).",
+        ),
+    })
+      .prefault({})
+      .describe("Target-tracking autoscaling of the worker's task count; always on."),
+    queue: queueSchema
+      .optional()
+      .describe(
+        "The SQS queue the worker consumes, created here or existing: the worker may receive and delete its messages and gets its URL in `SQS_QUEUE_URL`.",
+      ),
     ...container,
-    stopTimeoutSeconds: stopTimeoutSeconds.unwrap().default(defaults.stopTimeoutSeconds),
+    stopTimeoutSeconds: stopTimeoutSeconds
+      .unwrap()
+      .default(defaults.stopTimeoutSeconds)
+      .describe(
+        "Seconds between SIGTERM and SIGKILL when a task stops (deploy, scale-in, Spot interruption), for the current job to finish; Fargate allows 120 at most.",
+      ),
   }).superRefine((worker, ctx) => {
     checkContainerConfig(worker, ctx);
     checkImage(worker, ctx);
@@ -318,9 +399,15 @@ export type WorkerConfig = z.output<ReturnType<typeof workerSchema>>;
 export function workersSchema(environment: Environment) {
   return namedRecord(
     resourceName,
-    workerSchema(environment),
+    workerSchema(environment).describe(
+      "One worker: its image and command, Fargate size, capacity, scaling, queue and container settings.",
+    ),
     "is not a valid worker name: lowercase letters, digits and single hyphens, starting with a letter, at most 20 characters",
-  ).default({});
+  )
+    .default({})
+    .describe(
+      "The background workers, by name: each is an ECS service of Fargate tasks with no load balancer, with its own log group and, optionally, an SQS queue. A worker cannot share a service's name.",
+    );
 }
 
 export type WorkersConfig = z.output<ReturnType<typeof workersSchema>>;

@@ -1,0 +1,142 @@
+import { Environment } from "./environment";
+
+/**
+ * The examples of docs/configuration.md, one per top-level key: each is a whole stack config that
+ * passes the program's validation (reference.ts refuses to render one that does not), built on
+ * what the dev and prod stacks run.
+ */
+
+export interface ConfigExample {
+  /** The top-level key it shows (`aws:region`, `vitcord-infra:network`, …). */
+  readonly key: string;
+  /** One sentence above it: what the stack gets. */
+  readonly caption: string;
+  /** The stack's `config:` map, `aws:region` and `vitcord-infra:environment` included. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+const nginx = {
+  image: "public.ecr.aws/nginx/nginx:1.27",
+  port: 80,
+  healthCheckPath: "/",
+  // nginx writes its cache and pid file; the root filesystem stays read-only (ECS.5).
+  writablePaths: ["/tmp", "/var/cache/nginx", "/run"],
+};
+
+export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
+  {
+    key: "aws:region",
+    caption: "A dev stack in Ireland, every other key at dev's defaults.",
+    config: { "aws:region": "eu-west-1", "vitcord-infra:environment": "dev" },
+  },
+  {
+    key: "vitcord-infra:environment",
+    caption:
+      "A prod stack with prod's defaults: three zones, a NAT gateway in each, no services yet.",
+    config: { "aws:region": "us-east-1", "vitcord-infra:environment": "prod" },
+  },
+  {
+    key: "vitcord-infra:logRetentionDays",
+    caption: "A dev stack that keeps its logs for a month.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:logRetentionDays": 30,
+    },
+  },
+  {
+    key: "vitcord-infra:deletionProtection",
+    caption: "A long-lived dev stack whose load balancers and queues survive a mistaken destroy.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:deletionProtection": true,
+    },
+  },
+  {
+    key: "vitcord-infra:tags",
+    caption: "Cost-allocation tags on every resource of the stack.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:tags": { Team: "platform", CostCenter: "1234" },
+    },
+  },
+  {
+    key: "vitcord-infra:network",
+    caption: "A prod VPC in another range (to peer with 10.20.0.0/16), over three zones.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "prod",
+      "vitcord-infra:network": {
+        cidr: "10.30.0.0/16",
+        availabilityZones: 3,
+        natGateways: "perAz",
+      },
+    },
+  },
+  {
+    key: "vitcord-infra:cluster",
+    caption:
+      "Prod capacity with Spot above three on-demand instances, half of the rest on-demand too.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "prod",
+      "vitcord-infra:cluster": {
+        instanceTypes: ["m7g.large", "m6g.large"],
+        minSize: 3,
+        maxSize: 12,
+        spot: { enabled: true, onDemandBase: 3, onDemandPercentageAboveBase: 50 },
+        targetCapacity: 90,
+        rootVolumeGiB: 50,
+      },
+    },
+  },
+  {
+    key: "vitcord-infra:services",
+    caption:
+      "A dev web service that serves HTTP on its load balancer's address from a public image, scaling on CPU.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:services": {
+        web: { ...nginx, autoscaling: { min: 1, max: 3, cpuTarget: 70 } },
+      },
+    },
+  },
+  {
+    key: "vitcord-infra:workers",
+    caption:
+      "A dev worker with its own queue, which the web service may send to (`JOBS_QUEUE_URL`); the placeholder command idles until a real image is released.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:services": { web: nginx },
+      "vitcord-infra:workers": {
+        jobs: {
+          image: "public.ecr.aws/docker/library/ruby:3.3-slim",
+          command: ["ruby", "-e", "STDOUT.sync = true; loop { puts 'idle'; sleep 300 }"],
+          user: "65534:65534",
+          queue: { create: true, producers: ["web"] },
+        },
+      },
+    },
+  },
+];
+
+/**
+ * The fewest keys that make one web service and one worker valid in each environment: parsing it
+ * shows the defaults the schemas compute instead of declaring (a service's `desiredCount`, a
+ * created queue's settings), which the reference lists beside the declared ones.
+ */
+export function minimalWorkloads(environment: Environment): Record<string, unknown> {
+  const https =
+    environment === "prod"
+      ? { certificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/example" }
+      : {};
+  return {
+    environment,
+    services: { web: { image: nginx.image, ...https } },
+    workers: { jobs: { image: nginx.image, command: ["true"], queue: { create: true } } },
+  };
+}
