@@ -248,10 +248,13 @@ describe("plan: cost model", () => {
       prices: withPrice,
     });
     assert.equal(priced.lines[0]?.monthly, 10); // 20 GB × $0.5
+    // The real table prices S3 Standard in us-east-1 ($0.023/GB-month), not in eu-west-1.
     const real = estimateCost([bucket], { region: "us-east-1", assumptions: ASSUMPTIONS });
-    assert.deepEqual(real.lines, []);
-    assert.equal(real.unpriced[0]?.name, "api-access-logs");
-    assert.match(real.unpriced[0].reason, /no s3\.standard\.gbMonth price for us-east-1/);
+    assert.equal(real.lines[0]?.monthly, 0.46); // 20 GB × $0.023
+    const eu = estimateCost([bucket], { region: "eu-west-1", assumptions: ASSUMPTIONS });
+    assert.deepEqual(eu.lines, []);
+    assert.equal(eu.unpriced[0]?.name, "api-access-logs");
+    assert.match(eu.unpriced[0].reason, /no s3\.standard\.gbMonth price for eu-west-1/);
   });
 
   it("lists types outside the model as unpriced and never drops a resource", () => {

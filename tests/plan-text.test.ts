@@ -189,7 +189,7 @@ describe("plan text: fits a terminal", function () {
     // Same resources as in us-east-1: only the prices are missing.
     assert.equal(json.resources.length, prodJson.resources.length);
     const missingItems = cost.unpriced.filter((u) => u.missingPrice !== undefined).length;
-    assert.equal(missingItems, prodJson.cost.lines.length + 2); // every priced line, and S3 twice
+    assert.equal(missingItems, prodJson.cost.lines.length); // every line priced in us-east-1
 
     const text = await plan(["--stack", "prod"], readConfig);
     assert.deepEqual(tooWide(text), []);
@@ -198,8 +198,8 @@ describe("plan text: fits a terminal", function () {
       text.includes(
         `\nMonthly cost estimate (USD, ap-southeast-2, list prices): $0.00 + ${unpriced} unpriced items — INCOMPLETE\n` +
           "  The price table has no ap-southeast-2 price for NAT gateways, public IPv4, CloudWatch Logs, EC2\n" +
-          "  instances, EBS volumes, load balancers, ECR storage and Fargate; no price in any region for S3\n" +
-          `  storage: ${missingItems} items are not in the total.\n`,
+          "  instances, EBS volumes, load balancers, S3 storage, ECR storage and Fargate: " +
+          `${missingItems} items are not in\n  the total.\n`,
       ),
       text,
     );
@@ -225,18 +225,17 @@ describe("plan text: fits a terminal", function () {
     assert.equal(nat?.source, "cloudpipelines 2026-09-20 (unconfirmed)");
   });
 
-  it("us-east-1 dev is complete; prod's total leaves out only S3, which no region prices", () => {
-    assert.equal(devJson.cost.complete, true);
-    assert.deepEqual(devJson.cost.missingPrices, []);
-    assert.doesNotMatch(dev, /INCOMPLETE/);
-    assert.equal(prodJson.cost.complete, false);
-    assert.deepEqual(prodJson.cost.missingPrices, [
-      { key: "s3.standard.gbMonth", category: "S3 storage", pricedIn: [], items: 2 },
-    ]);
-    assert.ok(
-      prod.includes(
-        "\n  The price table has no price in any region for S3 storage: 2 items are not in the total.\n",
-      ),
-    );
+  it("us-east-1 dev and prod are complete: every price they need is in the table", () => {
+    for (const [text, json] of [
+      [dev, devJson],
+      [prod, prodJson],
+    ] as const) {
+      assert.equal(json.cost.complete, true, json.stack);
+      assert.deepEqual(json.cost.missingPrices, [], json.stack);
+      assert.doesNotMatch(text, /INCOMPLETE/);
+    }
+    // Prod's access-log buckets are priced (S3 Standard, us-east-1), not left out.
+    const s3 = prodJson.cost.lines.filter((l) => l.item === "S3 Standard storage (access logs)");
+    assert.equal(s3.length, 2);
   });
 });
