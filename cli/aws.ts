@@ -1,4 +1,5 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AwsCredentialsError, isCredentialsError } from "./errors";
@@ -6,6 +7,8 @@ import { AwsCredentialsError, isCredentialsError } from "./errors";
 /** The AWS SDK v3 clients the CLI talks to directly (everything else goes through Pulumi). */
 export interface AwsClients {
   readonly ecs: ECSClient;
+  /** Images: a release resolves its tag to a digest here before any deploy. */
+  readonly ecr: ECRClient;
   readonly logs: CloudWatchLogsClient;
   readonly sts: STSClient;
 }
@@ -15,6 +18,7 @@ export type AwsClientFactory = (region: string) => AwsClients;
 
 export const createAwsClients: AwsClientFactory = (region) => ({
   ecs: new ECSClient({ region }),
+  ecr: new ECRClient({ region }),
   logs: new CloudWatchLogsClient({ region }),
   sts: new STSClient({ region }),
 });
@@ -31,4 +35,10 @@ export async function checkCredentials(sts: STSClient): Promise<string> {
     if (isCredentialsError(error)) throw new AwsCredentialsError((error as Error).message);
     throw error;
   }
+}
+
+/** The 12-digit account of an STS caller ARN (arn:aws:iam::123456789012:user/x). */
+export function accountOfArn(arn: string): string | undefined {
+  const account = arn.split(":")[4];
+  return account !== undefined && /^\d{12}$/.test(account) ? account : undefined;
 }
