@@ -1,6 +1,8 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { Route53Client } from "@aws-sdk/client-route-53";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AwsCredentialsError, isCredentialsError } from "./errors";
 
@@ -11,6 +13,10 @@ export interface AwsClients {
   readonly ecr: ECRClient;
   readonly logs: CloudWatchLogsClient;
   readonly sts: STSClient;
+  /** Service-linked roles (bootstrap); IAM is global, the region only picks the endpoint. */
+  readonly iam: IAMClient;
+  /** Hosted zones (bootstrap); Route 53 is global too. */
+  readonly route53: Route53Client;
 }
 
 /** Makes the clients for a stack's region; tests use the real one under aws-sdk-client-mock. */
@@ -21,6 +27,8 @@ export const createAwsClients: AwsClientFactory = (region) => ({
   ecr: new ECRClient({ region }),
   logs: new CloudWatchLogsClient({ region }),
   sts: new STSClient({ region }),
+  iam: new IAMClient({ region }),
+  route53: new Route53Client({ region }),
 });
 
 /**

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { BootstrapOptions, bootstrapCommand } from "./bootstrap";
 import type { CliContext } from "./context";
 import {
   outputsCommand,
@@ -92,6 +93,17 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   stackOptions(program.command("outputs").description("print the stack outputs (secrets masked)"))
     .option("--json", "print them as JSON")
     .action(run((opts: StackOptions) => outputsCommand(ctx, opts)));
+
+  stackOptions(
+    program
+      .command("bootstrap")
+      .description(
+        "prepare what a first up cannot (idempotent): service-linked roles, hosted zones and " +
+          "their delegation, the shared ECR repositories, the configured images; prints the next step",
+      ),
+  )
+    .option("-y, --yes", "confirm creating the repositories in a protected (prod) stack")
+    .action(run((opts: BootstrapOptions) => bootstrapCommand(ctx, opts)));
 
   stackOptions(
     program
