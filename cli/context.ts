@@ -1,21 +1,11 @@
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
-import type { LocalProgramArgs, LocalWorkspaceOptions, Stack } from "@pulumi/pulumi/automation";
 import { AwsClientFactory, createAwsClients } from "./aws";
+import { GitRunner, runGit } from "./git";
+import { localStacks, StackFactory } from "./stacks";
 
-/** The part of an Automation API `Stack` the CLI uses; tests hand in a recording fake. */
-export type AutomationStack = Pick<
-  Stack,
-  "name" | "setConfig" | "removeConfig" | "preview" | "up" | "refresh" | "destroy" | "outputs"
->;
-
-/** `LocalWorkspace.createOrSelectStack` for a program on disk (the project directory). */
-export type StackFactory = (
-  args: LocalProgramArgs,
-  opts: LocalWorkspaceOptions,
-) => Promise<AutomationStack>;
+export type { AutomationStack, StackFactory } from "./stacks";
 
 /** Where the CLI writes: stdout for results, stderr for progress and notes. */
 export interface Writer {
@@ -40,9 +30,9 @@ export interface CliContext {
   now(): number;
   /** The path of an executable on PATH, or undefined. */
   findExecutable(name: string): string | undefined;
-  /** The user's home directory (for ~/.pulumi/credentials.json). */
-  readonly homeDir: string;
-  readonly createOrSelectStack: StackFactory;
+  readonly stacks: StackFactory;
+  /** Runs git (the working-tree checks before a release to a protected stack). */
+  readonly git: GitRunner;
   readonly aws: AwsClientFactory;
   /** Aborted on Ctrl-C: `logs --follow` and `run` stop waiting. */
   readonly signal?: AbortSignal;
@@ -91,12 +81,8 @@ export function processContext(projectDir: string, signal?: AbortSignal): CliCon
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
     findExecutable: (name) => findOnPath(name, env.PATH),
-    homeDir: os.homedir(),
-    // Loaded on first use: the Automation API module is only needed once a stack is opened.
-    createOrSelectStack: async (args, opts) => {
-      const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-      return LocalWorkspace.createOrSelectStack(args, opts);
-    },
+    stacks: localStacks,
+    git: runGit,
     aws: createAwsClients,
     signal,
   };

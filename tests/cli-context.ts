@@ -5,8 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OutputMap } from "@pulumi/pulumi/automation";
 import { createAwsClients } from "../cli/aws";
-import type { AutomationStack, CliContext, Writer } from "../cli/context";
+import type { AutomationStack, CliContext, StackFactory, Writer } from "../cli/context";
+import type { GitRunner } from "../cli/git";
 import { main } from "../cli/program";
+import { localStacks, MissingStackError } from "../cli/stacks";
 
 const CERTIFICATE =
   "arn:aws:acm:us-east-1:123456789012:certificate/0f4c1a2b-1111-2222-3333-444455556666";
@@ -151,6 +153,10 @@ export class FakeStack implements AutomationStack {
     return Promise.resolve();
   };
   preview = ((...args: unknown[]) => this.operate("preview", args)) as AutomationStack["preview"];
+  previewRefresh = ((...args: unknown[]) =>
+    this.operate("previewRefresh", args)) as AutomationStack["previewRefresh"];
+  previewDestroy = ((...args: unknown[]) =>
+    this.operate("previewDestroy", args)) as AutomationStack["previewDestroy"];
   up = ((...args: unknown[]) => this.operate("up", args)) as AutomationStack["up"];
   refresh = ((...args: unknown[]) => this.operate("refresh", args)) as AutomationStack["refresh"];
   destroy = ((...args: unknown[]) => this.operate("destroy", args)) as AutomationStack["destroy"];
@@ -165,8 +171,12 @@ export interface Run {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-  /** createOrSelectStack calls: [LocalProgramArgs, LocalWorkspaceOptions]. */
+  /** Stacks selected (opened): [LocalProgramArgs, LocalWorkspaceOptions] each. */
   readonly opened: unknown[][];
+  /** Stacks created (`init`): [LocalProgramArgs, LocalWorkspaceOptions] each. */
+  readonly created: unknown[][];
+  /** git commands run, as their argument lists. */
+  readonly gitCalls: string[][];
   readonly stack: FakeStack;
   readonly prompts: string[];
   readonly sleeps: number[];
@@ -180,17 +190,65 @@ export interface FakeOptions {
   readonly interactive?: boolean;
   readonly answer?: string;
   readonly stack?: FakeStack;
-  readonly homeDir?: string;
+  /** The stacks the backend holds (select fails for others); every stack by default. */
+  readonly existingStacks?: readonly string[];
+  /** git as the CLI sees it; by default a clean working tree in step with origin/main. */
+  readonly git?: GitRunner;
+  /** The real stacks (LocalWorkspace over the `pulumi` on PATH) instead of the recording fake. */
+  readonly realStacks?: boolean;
   readonly tty?: boolean;
   /** Called on every sleep; may abort the controller to stop a loop. */
   readonly onSleep?: (count: number, abort: AbortController) => void;
 }
 
-/** Runs the CLI on `argv` with everything outside it faked; never touches Pulumi or AWS. */
+/** git in a clean working tree on main, in step with origin/main. */
+export const CLEAN_GIT: GitRunner = (args) => {
+  const answers: Record<string, string> = {
+    "rev-parse --is-inside-work-tree": "true\n",
+    "rev-parse --abbrev-ref HEAD": "main\n",
+    "rev-parse --abbrev-ref --symbolic-full-name @{u}": "origin/main\n",
+    "rev-list --left-right --count HEAD...@{u}": "0\t0\n",
+  };
+  return Promise.resolve({ code: 0, stdout: answers[args.join(" ")] ?? "", stderr: "" });
+};
+
+/** Stacks that hand out `stack` and record each select (`opened`) and create (`created`). */
+function recordingStacks(
+  stack: FakeStack,
+  options: FakeOptions,
+  opened: unknown[][],
+  created: unknown[][],
+): StackFactory {
+  const exists = (name: string) => options.existingStacks?.includes(name) ?? true;
+  return {
+    select: (args, opts) => {
+      opened.push([args, opts]);
+      if (!exists(args.stackName)) return Promise.reject(new MissingStackError(args.stackName));
+      return Promise.resolve(stack);
+    },
+    create: (args, opts) => {
+      created.push([args, opts]);
+      if (exists(args.stackName)) {
+        const error = new Error(`stack '${args.stackName}' already exists`);
+        error.name = "StackAlreadyExistsError";
+        return Promise.reject(error);
+      }
+      return Promise.resolve(stack);
+    },
+  };
+}
+
+/**
+ * Runs the CLI on `argv` with everything outside it faked; never touches Pulumi or AWS (with
+ * `realStacks`, Pulumi is whatever `pulumi` is first on PATH: tests/fake-pulumi.ts).
+ */
 export async function runCli(argv: string[], options: FakeOptions = {}): Promise<Run> {
   const stdout = new Capture(options.tty ?? false);
   const stderr = new Capture(options.tty ?? false);
   const opened: unknown[][] = [];
+  const created: unknown[][] = [];
+  const gitCalls: string[][] = [];
+  const git = options.git ?? CLEAN_GIT;
   const prompts: string[] = [];
   const sleeps: number[] = [];
   const stack = options.stack ?? new FakeStack("dev");
@@ -212,14 +270,25 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
     },
     now: () => Date.parse("2026-01-01T12:00:00Z"),
     findExecutable: options.findExecutable ?? ((name) => `/usr/local/bin/${name}`),
-    homeDir: options.homeDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "infra-home-")),
-    createOrSelectStack: (args, opts) => {
-      opened.push([args, opts]);
-      return Promise.resolve(stack);
+    stacks:
+      options.realStacks === true ? localStacks : recordingStacks(stack, options, opened, created),
+    git: (args, cwd) => {
+      gitCalls.push([...args]);
+      return git(args, cwd);
     },
     aws: createAwsClients,
     signal: abort.signal,
   };
   const code = await main(argv, ctx);
-  return { code, stdout: stdout.text, stderr: stderr.text, opened, stack, prompts, sleeps };
+  return {
+    code,
+    stdout: stdout.text,
+    stderr: stderr.text,
+    opened,
+    created,
+    gitCalls,
+    stack,
+    prompts,
+    sleeps,
+  };
 }

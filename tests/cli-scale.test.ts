@@ -194,19 +194,27 @@ describe("infra CLI: scale", () => {
       assert.deepEqual(run.stack.calls, []);
     });
 
-    it("prod needs --yes, and without it sets nothing", async () => {
+    it("prod previews, then needs --yes; without it nothing is deployed", async () => {
       const refused = await runCli(["scale", "jobs", "4", "--stack", "prod"], { env: ENV });
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^error: Refusing to scale jobs to 4 in stack prod/);
-      assert.deepEqual(refused.stack.calls, []);
+      assert.match(refused.stderr, /\nerror: Refusing to scale jobs to 4 in stack prod: /);
+      assert.deepEqual(
+        refused.stack.calls.map((c) => c.method),
+        ["setConfig", "setConfig", "preview"],
+      );
 
       const run = await runCli(["scale", "jobs", "4", "--stack", "prod", "--yes"], { env: ENV });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(calls(run.stack), [
+      assert.deepEqual(calls(run.stack).slice(0, 2), [
         set("workers.jobs.autoscaling.min", "4"),
         set("workers.jobs.desiredCount", "4"),
-        UP,
       ]);
+      assert.deepEqual(
+        calls(run.stack)
+          .slice(2)
+          .map((call) => call[0]),
+        ["preview", "up"],
+      );
     });
   });
 

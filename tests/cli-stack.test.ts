@@ -2,11 +2,11 @@
 // are made with which arguments, protected (prod) stacks, backend and secrets provider choice.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { FakeStack, makeProject, runCli, STACK_FILES } from "./cli-context";
+import type { GitRunner } from "../cli/git";
+import { CLEAN_GIT, FakeStack, makeProject, runCli, STACK_FILES } from "./cli-context";
 
 const ENV = { PULUMI_BACKEND_URL: "s3://vitcord-state", PULUMI_CONFIG_PASSPHRASE: "" };
 
@@ -132,27 +132,62 @@ describe("infra CLI: stack operations", () => {
   });
 
   describe("protected stacks (environment prod)", () => {
-    for (const command of ["up", "destroy"]) {
-      it(`refuses ${command} on prod without --yes when nobody can confirm`, async () => {
+    const PREVIEW =
+      "Previewing up stack prod…\n" +
+      "Preview of up stack prod: 1 created, 0 updated, 0 replaced, 0 deleted, 1 unchanged\n" +
+      "  + create  aws:ecs/service:Service  api\n";
+
+    it("refuses up on prod without --yes when nobody can confirm, after showing the preview", async () => {
+      const run = await runCli(["up", "--stack", "prod"], { env: ENV });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        PREVIEW +
+          "error: Refusing to up stack prod: it is a protected prod stack. The preview above shows what " +
+          "would change; pass --yes to confirm (CI does this behind its approval gate), or run it in a terminal.\n",
+      );
+      assert.deepEqual(
+        run.stack.calls.map((c) => c.method),
+        ["preview"],
+      );
+    });
+
+    for (const [command, preview] of [
+      ["destroy", "previewDestroy"],
+      ["refresh", "previewRefresh"],
+    ] as const) {
+      it(`${command} on prod runs ${preview} first and refuses without --yes`, async () => {
         const run = await runCli([command, "--stack", "prod"], { env: ENV });
         assert.equal(run.code, 1);
-        assert.equal(
-          run.stderr,
-          `error: Refusing to ${command} stack prod: it is a protected prod stack. Pass --yes to confirm (CI does this behind its approval gate), or run it in a terminal.\n`,
-        );
-        assert.deepEqual(run.opened, []);
-        assert.deepEqual(run.stack.calls, []);
+        assert.match(run.stderr, new RegExp(`^Previewing ${command} stack prod…\n`));
+        assert.match(run.stderr, new RegExp(`\nerror: Refusing to ${command} stack prod: `));
+        assert.deepEqual(calls(run.stack), [[preview, { color: "never", onEvent: "function" }]]);
       });
     }
 
-    it("accepts --yes on prod", async () => {
+    it("with --yes shows the preview, then deploys without asking", async () => {
       const run = await runCli(["up", "--stack", "prod", "--yes"], { env: ENV });
       assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(calls(run.stack), [["up", { color: "never", onEvent: "function" }]]);
+      assert.ok(run.stderr.startsWith(PREVIEW), run.stderr);
+      assert.deepEqual(calls(run.stack), [
+        ["preview", { color: "never", onEvent: "function" }],
+        ["up", { color: "never", onEvent: "function" }],
+      ]);
       assert.deepEqual(run.prompts, []);
     });
 
-    it("asks on a terminal and goes ahead when the stack name is typed", async () => {
+    it("runs the policy packs in the preview too", async () => {
+      const run = await runCli(["up", "--stack", "prod", "--yes", "--policy-pack", "policy"], {
+        env: ENV,
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(calls(run.stack)[0], [
+        "preview",
+        { color: "never", onEvent: "function", policyPacks: ["policy"] },
+      ]);
+    });
+
+    it("asks on a terminal after the preview and goes ahead when the stack name is typed", async () => {
       const run = await runCli(["destroy", "--stack", "prod"], {
         env: ENV,
         interactive: true,
@@ -160,7 +195,10 @@ describe("infra CLI: stack operations", () => {
       });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(run.prompts, ["Stack prod is prod. Type the stack name to destroy it: "]);
-      assert.deepEqual(calls(run.stack), [["destroy", { color: "never", onEvent: "function" }]]);
+      assert.deepEqual(
+        run.stack.calls.map((c) => c.method),
+        ["previewDestroy", "destroy"],
+      );
     });
 
     it("stops when the answer is not the stack name", async () => {
@@ -170,63 +208,54 @@ describe("infra CLI: stack operations", () => {
         answer: "y",
       });
       assert.equal(run.code, 1);
-      assert.equal(run.stderr, 'error: Not confirmed (expected "prod"); nothing was changed.\n');
-      assert.deepEqual(run.stack.calls, []);
-    });
-
-    it("preview and refresh of prod need no confirmation", async () => {
-      for (const command of ["preview", "refresh"]) {
-        const run = await runCli([command, "--stack", "prod"], { env: ENV });
-        assert.equal(run.code, 0, run.stderr);
-        assert.equal(run.stack.calls[0]?.method, command);
-      }
-    });
-  });
-
-  describe("release and scale", () => {
-    it("release sets the service's image tag by path, then deploys with a message", async () => {
-      const run = await runCli(["release", "api", "v1.4.2", "--stack", "dev"], { env: ENV });
-      assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(calls(run.stack), [
-        ["setConfig", "vitcord-infra:services.api.imageTag", { value: "v1.4.2" }, true],
-        ["up", { color: "never", onEvent: "function", message: "release api v1.4.2" }],
-      ]);
-      assert.match(run.stderr, /deployment circuit breaker rolls the service back/);
-      assert.match(
-        run.stdout,
-        /Released api:v1\.4\.2\. Check the rollout: npm run infra -- status --stack dev/,
-      );
-    });
-
-    it("release moves a service pinned to an explicit image onto its ECR repository", async () => {
-      const run = await runCli(["release", "notifications", "2f9c1e7", "--stack", "dev"], {
-        env: ENV,
-      });
-      assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(calls(run.stack).slice(0, 2), [
-        ["removeConfig", "vitcord-infra:services.notifications.image", true],
-        ["setConfig", "vitcord-infra:services.notifications.imageTag", { value: "2f9c1e7" }, true],
-      ]);
-      assert.match(
+      assert.equal(
         run.stderr,
-        /notifications ran the image "public\.ecr\.aws\/nginx\/nginx:1\.27"; from now on it runs its ECR repository/,
+        PREVIEW + 'error: Not confirmed (expected "prod"); nothing was changed.\n',
+      );
+      assert.deepEqual(
+        run.stack.calls.map((c) => c.method),
+        ["preview"],
       );
     });
 
-    it("release to prod needs --yes, and changes nothing without it", async () => {
-      const refused = await runCli(["release", "api", "v2", "--stack", "prod"], { env: ENV });
-      assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^error: Refusing to release api v2 to stack prod/);
-      assert.deepEqual(refused.stack.calls, []);
-
-      const run = await runCli(["release", "api", "v2", "--stack", "prod", "--yes"], { env: ENV });
+    it("preview of prod needs no confirmation", async () => {
+      const run = await runCli(["preview", "--stack", "prod"], { env: ENV });
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(
         run.stack.calls.map((c) => c.method),
-        ["setConfig", "up"],
+        ["preview"],
       );
     });
 
+    it("up on prod from a laptop checks the working tree first; CI skips the check", async () => {
+      const laptop = await runCli(["up", "--stack", "prod", "--yes"], { env: ENV });
+      assert.deepEqual(laptop.gitCalls[0], ["rev-parse", "--is-inside-work-tree"]);
+      assert.ok(laptop.gitCalls.some((args) => args[0] === "fetch"));
+      const ci = await runCli(["up", "--stack", "prod", "--yes"], { env: { ...ENV, CI: "true" } });
+      assert.equal(ci.code, 0, ci.stderr);
+      assert.deepEqual(ci.gitCalls, []);
+      const dev = await runCli(["up", "--stack", "dev"], { env: ENV });
+      assert.deepEqual(dev.gitCalls, []);
+    });
+
+    it("refuses up on prod from a dirty working tree before opening the stack", async () => {
+      const dirty: GitRunner = (args, cwd) =>
+        args[0] === "status"
+          ? Promise.resolve({ code: 0, stdout: " M Pulumi.prod.yaml\n?? notes.txt\n", stderr: "" })
+          : CLEAN_GIT(args, cwd);
+      const run = await runCli(["up", "--stack", "prod", "--yes"], { env: ENV, git: dirty });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: Refusing to up stack prod: the working tree has uncommitted changes (M Pulumi.prod.yaml, " +
+          "?? notes.txt). Commit or stash them first: a deploy from a laptop uses the working tree, and " +
+          "the next CI deploy would undo whatever is not committed.\n",
+      );
+      assert.deepEqual(run.opened, []);
+    });
+  });
+
+  describe("scale", () => {
     it("scale sets an autoscaled worker's minimum and desired count by path, then deploys", async () => {
       const run = await runCli(["scale", "jobs", "2", "--stack", "dev"], { env: ENV });
       assert.equal(run.code, 0, run.stderr);
@@ -276,34 +305,110 @@ describe("infra CLI: stack operations", () => {
   });
 
   describe("state backend and secrets provider", () => {
-    it("without PULUMI_BACKEND_URL or a login, keeps state in the project's .pulumi-state and says so", async () => {
+    const envVarsOf = (run: Awaited<ReturnType<typeof runCli>>) =>
+      (run.opened[0]?.[1] as { envVars: unknown }).envVars;
+
+    it("without PULUMI_BACKEND_URL or backend.url in Pulumi.yaml, refuses and suggests both", async () => {
       const projectDir = makeProject();
       const run = await runCli(["preview", "--stack", "dev"], {
         projectDir,
-        env: { PULUMI_CONFIG_PASSPHRASE: "" },
-      });
-      assert.equal(run.code, 0, run.stderr);
-      const url = `file://${path.join(projectDir, ".pulumi-state")}`;
-      assert.deepEqual((run.opened[0]?.[1] as { envVars: unknown }).envVars, {
-        PULUMI_BACKEND_URL: url,
-      });
-      assert.ok(fs.statSync(path.join(projectDir, ".pulumi-state")).isDirectory());
-      assert.match(
-        run.stderr,
-        new RegExp(`^note: no Pulumi backend configured .* keeping state in ${url}`),
-      );
-    });
-
-    it("refuses a local backend in CI, where the runner's disk is thrown away", async () => {
-      const run = await runCli(["up", "--stack", "dev"], {
-        env: { CI: "true", PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "" },
+        env: { PULUMI_BACKEND_URL: "", PULUMI_CONFIG_PASSPHRASE: "" },
       });
       assert.equal(run.code, 1);
       assert.equal(
         run.stderr,
-        "error: No Pulumi backend in CI: set PULUMI_BACKEND_URL (e.g. s3://<state bucket>) so that state outlives the runner.\n",
+        "error: No Pulumi backend configured: set PULUMI_BACKEND_URL (e.g. s3://<state bucket>) or " +
+          "backend.url in Pulumi.yaml. A personal stack may keep its state on this machine, if named " +
+          `explicitly: PULUMI_BACKEND_URL=file://${path.join(projectDir, ".pulumi-state")}\n`,
       );
       assert.deepEqual(run.opened, []);
+      assert.equal(fs.existsSync(path.join(projectDir, ".pulumi-state")), false);
+    });
+
+    it("takes backend.url from Pulumi.yaml; PULUMI_BACKEND_URL overrides it", async () => {
+      const projectDir = makeProject({
+        ...STACK_FILES,
+        "Pulumi.yaml": `${STACK_FILES["Pulumi.yaml"]!}backend:\n  url: s3://from-project\n`,
+      });
+      const fromFile = await runCli(["preview", "--stack", "dev"], {
+        projectDir,
+        env: { PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(fromFile.code, 0, fromFile.stderr);
+      assert.deepEqual(envVarsOf(fromFile), { PULUMI_BACKEND_URL: "s3://from-project" });
+      const fromEnv = await runCli(["preview", "--stack", "dev"], { projectDir, env: ENV });
+      assert.deepEqual(envVarsOf(fromEnv), { PULUMI_BACKEND_URL: "s3://vitcord-state" });
+    });
+
+    it("refuses a backend in Pulumi.yaml that is not a mapping with a url", async () => {
+      const projectDir = makeProject({
+        ...STACK_FILES,
+        "Pulumi.yaml": `${STACK_FILES["Pulumi.yaml"]!}backend: s3://bucket\n`,
+      });
+      const run = await runCli(["preview", "--stack", "dev"], {
+        projectDir,
+        env: { PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        'error: Pulumi.yaml: backend must be a mapping with a url, e.g. "backend: { url: s3://<state bucket> }", not "s3://bucket".\n',
+      );
+    });
+
+    it("uses a local file backend for dev when named explicitly, creating its folder", async () => {
+      const projectDir = makeProject();
+      const url = `file://${path.join(projectDir, ".pulumi-state")}`;
+      const run = await runCli(["preview", "--stack", "dev"], {
+        projectDir,
+        env: { PULUMI_BACKEND_URL: url, PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(envVarsOf(run), { PULUMI_BACKEND_URL: url });
+      assert.ok(fs.statSync(path.join(projectDir, ".pulumi-state")).isDirectory());
+    });
+
+    it("never puts prod on a local file backend", async () => {
+      const run = await runCli(["status", "--stack", "prod"], {
+        env: { PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: Refusing the local file backend file:///tmp/state (PULUMI_BACKEND_URL) for stack prod: " +
+          "a protected prod stack keeps its state in the team's shared backend. Set PULUMI_BACKEND_URL " +
+          "or backend.url in Pulumi.yaml to it, e.g. s3://<state bucket>.\n",
+      );
+      assert.deepEqual(run.opened, []);
+    });
+
+    it("refuses a local file backend in CI, where the runner's disk is thrown away", async () => {
+      const run = await runCli(["up", "--stack", "dev"], {
+        env: { CI: "true", PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: Refusing the local file backend file:///tmp/state in CI: the runner's disk is thrown " +
+          "away after the job. Set PULUMI_BACKEND_URL to a shared backend, e.g. s3://<state bucket>.\n",
+      );
+      assert.deepEqual(run.opened, []);
+    });
+
+    it("a stack missing from the backend is an error naming the backend and the init command", async () => {
+      const run = await runCli(["preview", "--stack", "prod"], {
+        env: ENV,
+        existingStacks: ["dev"],
+      });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: Stack prod does not exist in the backend s3://vitcord-state (PULUMI_BACKEND_URL). " +
+          "Create it with `npm run infra -- init --stack prod`, or point PULUMI_BACKEND_URL at the " +
+          "backend that holds it.\n",
+      );
+      assert.deepEqual(run.created, []);
+      assert.deepEqual(run.stack.calls, []);
     });
 
     it("treats an empty PULUMI_SECRETS_PROVIDER (an unset CI variable) as unset", async () => {
@@ -315,24 +420,6 @@ describe("infra CLI: stack operations", () => {
         (run.opened[0]?.[1] as { secretsProvider: string }).secretsProvider,
         "passphrase",
       );
-    });
-
-    it("uses the backend of an existing `pulumi login`", async () => {
-      const homeDir = fs.mkdtempSync(path.join(os.tmpdir(), "home-"));
-      fs.mkdirSync(path.join(homeDir, ".pulumi"));
-      fs.writeFileSync(
-        path.join(homeDir, ".pulumi", "credentials.json"),
-        JSON.stringify({ current: "s3://team-state", accessTokens: {} }),
-      );
-      const run = await runCli(["preview", "--stack", "dev"], {
-        homeDir,
-        env: { PULUMI_CONFIG_PASSPHRASE: "" },
-      });
-      assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual((run.opened[0]?.[1] as { envVars: unknown }).envVars, {
-        PULUMI_BACKEND_URL: "s3://team-state",
-      });
-      assert.doesNotMatch(run.stderr, /note:/);
     });
 
     it("refuses a passphrase stack without PULUMI_CONFIG_PASSPHRASE", async () => {
@@ -394,6 +481,52 @@ describe("infra CLI: stack operations", () => {
       });
       assert.equal(run.code, 0, run.stderr);
       assert.equal("secretsProvider" in (run.opened[0]?.[1] as object), false);
+    });
+  });
+
+  describe("init", () => {
+    it("creates the stack in the configured backend and names it", async () => {
+      const run = await runCli(["init", "--stack", "prod"], {
+        env: ENV,
+        existingStacks: ["dev"],
+      });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        run.stderr,
+        "Creating stack prod in the backend s3://vitcord-state (PULUMI_BACKEND_URL).\n",
+      );
+      assert.equal(
+        run.stdout,
+        "Created stack prod in s3://vitcord-state (PULUMI_BACKEND_URL), secrets provider passphrase. " +
+          "Next: npm run infra -- preview --stack prod\n",
+      );
+      assert.equal(run.created.length, 1);
+      assert.deepEqual(run.opened, []);
+    });
+
+    it("leaves an existing stack alone and says so", async () => {
+      const run = await runCli(["init", "--stack", "dev"], { env: ENV });
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(
+        run.stdout,
+        "Stack dev already exists in s3://vitcord-state (PULUMI_BACKEND_URL); nothing changed.\n",
+      );
+    });
+
+    it("refuses to create prod on a local file backend", async () => {
+      const run = await runCli(["init", "--stack", "prod"], {
+        env: { PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "" },
+      });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: Refusing the local file backend file:\/\/\/tmp\/state/);
+      assert.deepEqual(run.created, []);
+    });
+
+    it("refuses a stack without a stack file", async () => {
+      const run = await runCli(["init", "--stack", "staging"], { env: ENV });
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^error: Unknown stack "staging"/);
+      assert.deepEqual(run.created, []);
     });
   });
 });
