@@ -1,10 +1,12 @@
 // The vitcord-infra program: read the stack's validated config, then wire the components.
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "./components";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
 import { ENVIRONMENT_DEFAULTS } from "./components/config/environment";
 import { queuesProducedBy } from "./components/config/worker";
+import { pulledRepositories, ServiceRepository, SharedRepositories } from "./components/registry";
 import { FargateWorker, workerImage } from "./components/worker";
 import { workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
@@ -49,6 +51,43 @@ const cluster = new Ec2Cluster(
   { providers: { aws: provider } },
 );
 
+/** `<org>/<project>/<stack>`; the stack alone (current project) where no organization is known. */
+function thisStackReferenceName(): string {
+  try {
+    return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+  } catch {
+    // The mock engine of `npm run plan` and the tests has no organization.
+    return pulumi.getStack();
+  }
+}
+
+// The web services' images live in repositories shared by the account's stacks (`vitcord/<name>`):
+// the stack with `registry.createRepositories` (dev) creates them, the others pull from them, in
+// `registry.account` when that is another account (cross-account: docs/deploy.md).
+const serviceNames = Object.keys(config.services);
+const repositories: Readonly<Record<string, ServiceRepository>> = config.registry.createRepositories
+  ? new SharedRepositories(
+      "registry",
+      {
+        services: serviceNames,
+        pullAccounts: config.registry.pullAccounts,
+        protect: config.deletionProtection,
+      },
+      { providers: { aws: provider } },
+    ).repositories
+  : pulledRepositories(
+      serviceNames,
+      config.registry.account ?? aws.getCallerIdentityOutput({}, { provider }).accountId,
+      config.region,
+    );
+
+// This stack's outputs from its last update: a worker forces a new deployment only when its
+// capacity provider strategy differs from the one it exported then (components/worker.ts).
+const lastUpdate = new pulumi.StackReference(thisStackReferenceName());
+const lastWorkers = lastUpdate.getOutput("workers") as pulumi.Output<
+  Record<string, { capacityProviderStrategy?: string } | undefined> | undefined
+>;
+
 // The workers' queues come before the services: a producer (`queue.producers`) gets a queue's URL
 // in its task definition, and the worker, declared after the services whose image it may run,
 // consumes it.
@@ -67,6 +106,7 @@ const serviceComponents = Object.entries(config.services).map(
         cluster,
         service,
         region: config.region,
+        repository: repositories[name]!,
         logRetentionDays: config.logRetentionDays,
         deletionProtection: config.deletionProtection,
         // ELB.5: access logs where an audit trail matters; dev skips the bucket.
@@ -83,6 +123,9 @@ const serviceComponents = Object.entries(config.services).map(
 // One Fargate worker per `vitcord-infra:workers` entry: no load balancer, no inbound traffic.
 const workerDefaults = ENVIRONMENT_DEFAULTS[config.environment].worker;
 const imageSources = Object.fromEntries(serviceComponents.map((s) => [s.containerName, s]));
+const workerImages = Object.fromEntries(
+  Object.entries(config.workers).map(([name, worker]) => [name, workerImage(worker, imageSources)]),
+);
 const workerComponents = Object.entries(config.workers).map(
   ([name, worker]) =>
     new FargateWorker(
@@ -91,7 +134,12 @@ const workerComponents = Object.entries(config.workers).map(
         network,
         cluster,
         worker,
-        ...workerImage(worker, imageSources),
+        image: workerImages[name]!.image,
+        repositoryArn: workerImages[name]!.repositoryArn,
+        release: workerImages[name]!.release,
+        previousCapacityStrategy: lastWorkers.apply(
+          (workers) => workers?.[name]?.capacityProviderStrategy,
+        ),
         region: config.region,
         logRetentionDays: config.logRetentionDays,
         queue: queues[name],
@@ -111,11 +159,31 @@ export const clusterName = cluster.clusterName;
 export const clusterArn = cluster.clusterArn;
 export const capacityProviderName = cluster.capacityProviderName;
 export const serviceConnectNamespace = cluster.serviceConnectNamespaceName;
+/** The release fields of a workload's outputs: its image's repository and release. */
+function releaseOutputs(
+  repository: { name: string; registryId: pulumi.Input<string> } | undefined,
+  release: { imageTag?: string; imageDigest?: string },
+) {
+  return {
+    ...(repository === undefined
+      ? {}
+      : { repositoryName: repository.name, registryId: repository.registryId }),
+    ...(release.imageTag === undefined ? {} : { imageTag: release.imageTag }),
+    ...(release.imageDigest === undefined ? {} : { imageDigest: release.imageDigest }),
+  };
+}
+
 /** Each web service's URL and what the operations CLI needs (logs, one-off tasks, releases). */
 export const services = Object.fromEntries(
   serviceComponents.map((service) => [
     service.containerName,
     {
+      taskDefinitionArn: service.taskDefinitionArn,
+      // Even while a service runs a full `image`, its repository is where `release` looks.
+      ...releaseOutputs(
+        { name: service.repositoryName, registryId: service.registryId },
+        service.release,
+      ),
       url: service.url,
       loadBalancerDnsName: service.loadBalancerDnsName,
       serviceName: service.serviceName,
@@ -133,6 +201,12 @@ export const workers = Object.fromEntries(
   workerComponents.map((worker) => [
     worker.containerName,
     {
+      taskDefinitionArn: worker.taskDefinitionArn,
+      ...releaseOutputs(
+        workerImages[worker.containerName]!.repository,
+        workerImages[worker.containerName]!.release,
+      ),
+      capacityProviderStrategy: worker.capacityStrategy,
       serviceName: worker.serviceName,
       logGroupName: worker.logGroupName,
       taskDefinitionFamily: worker.taskDefinitionFamily,

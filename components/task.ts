@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerConfig, SSM_PARAMETER_ARN, scratchVolumeName } from "./config/task";
+import { ReleaseInfo, releaseTags } from "./release";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 
 /**
@@ -335,6 +336,11 @@ export interface WorkloadTaskArgs {
    * @default {}
    */
   readonly deployTimeEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * The release the image belongs to, as tags on the task definition (`releaseTags`).
+   * @default {}
+   */
+  readonly release?: ReleaseInfo;
 }
 
 /**
@@ -460,6 +466,13 @@ export class WorkloadTask extends pulumi.ComponentResource {
         taskRoleArn: this.taskRole.arn,
         containerDefinitions,
         volumes: scratchVolumes(writablePaths),
+        // Each release registers a new revision (the container definitions change, so the
+        // resource is replaced); skipDestroy keeps the old one ACTIVE instead of deregistering
+        // it ("Whether to retain the old revision when the resource is destroyed or replacement
+        // is necessary", aws.ecs.TaskDefinition skipDestroy / Terraform skip_destroy): the
+        // release history `releases` lists and `rollback` returns to.
+        skipDestroy: true,
+        tags: releaseTags(args.release ?? {}),
         ...(args.cpuArchitecture === undefined
           ? {}
           : {

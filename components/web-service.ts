@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { imageAt } from "./config/registry";
 import { ServiceConfig } from "./config/service";
 import { producerQueueVariable } from "./config/worker";
 import { PolicyStatement } from "./iam";
@@ -11,45 +12,10 @@ import {
 } from "./load-balancer";
 import { ecsServiceOptions, statefulResourceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
+import { ServiceRepository } from "./registry";
+import { ReleaseInfo } from "./release";
 import { HTTP_PORT_NAME, privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { queueProducerStatement } from "./worker-queue";
-
-/** How many tagged images an ECR repository keeps (older ones expire), and untagged image days. */
-export const ECR_KEEP_TAGGED_IMAGES = 30;
-export const ECR_UNTAGGED_EXPIRY_DAYS = 7;
-
-/** The ECR lifecycle policy: untagged layers go after a week, tagged images beyond the last N go. */
-export function ecrLifecyclePolicy(
-  keepTagged = ECR_KEEP_TAGGED_IMAGES,
-  untaggedDays = ECR_UNTAGGED_EXPIRY_DAYS,
-): string {
-  return JSON.stringify({
-    rules: [
-      {
-        rulePriority: 1,
-        description: `Expire untagged images after ${untaggedDays} days`,
-        selection: {
-          tagStatus: "untagged",
-          countType: "sinceImagePushed",
-          countUnit: "days",
-          countNumber: untaggedDays,
-        },
-        action: { type: "expire" },
-      },
-      {
-        rulePriority: 2,
-        description: `Keep the last ${keepTagged} tagged images (releases to roll back to)`,
-        selection: {
-          tagStatus: "tagged",
-          tagPatternList: ["*"],
-          countType: "imageCountMoreThan",
-          countNumber: keepTagged,
-        },
-        action: { type: "expire" },
-      },
-    ],
-  });
-}
 
 /**
  * What the SSM agent in a task needs to log ECS Exec sessions to the cluster's group: it checks
@@ -86,13 +52,18 @@ export interface LoadBalancedServiceArgs {
   /** The AWS region, for the awslogs driver. */
   readonly region: string;
   /**
+   * The service's shared ECR repository (`vitcord/<name>`, created by the registry stack): the
+   * image `imageTag`/`imageDigest` name comes from it, and the execution role may pull from it.
+   */
+  readonly repository: ServiceRepository;
+  /**
    * Days to keep the service's logs (and its load balancer's access logs).
    * @default 14
    */
   readonly logRetentionDays?: number;
   /**
    * Load-balancer deletion protection (ELB.6) plus `protect`/`retainOnDelete` on the load
-   * balancer, the access-log bucket and the image repository.
+   * balancer and the access-log bucket.
    * @default false
    */
   readonly deletionProtection?: boolean;
@@ -130,8 +101,15 @@ export class LoadBalancedService extends pulumi.ComponentResource {
   public readonly securityGroupId: pulumi.Output<string>;
   public readonly subnetIds: pulumi.Output<string[]>;
   public readonly repositoryUrl: pulumi.Output<string>;
+  /** `vitcord/<name>`, and the account of its registry. */
+  public readonly repositoryName: string;
+  public readonly registryId: pulumi.Output<string>;
   /** The image the service runs; a worker sharing this service's release uses it too. */
   public readonly image: pulumi.Output<string>;
+  /** The release the image belongs to (tag, digest, who, commit), as the config records it. */
+  public readonly release: ReleaseInfo;
+  /** The task definition revision this update registered. */
+  public readonly taskDefinitionArn: pulumi.Output<string>;
 
   constructor(name: string, args: LoadBalancedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:service:LoadBalancedService", name, args, opts);
@@ -147,28 +125,26 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       throw new Error("Exactly one of `image` or `imageTag` must be provided.");
     }
 
-    // Issue 6: each service has its repository; `release` sets the tag it runs.
-    const repository = new aws.ecr.Repository(
-      `${name}-repo`,
-      {
-        name: `${pulumi.getStack()}/${name}`,
-        imageTagMutability: "IMMUTABLE",
-        imageScanningConfiguration: { scanOnPush: true },
-        encryptionConfigurations: [{ encryptionType: "KMS" }],
-        forceDelete: !protect,
-      },
-      stateful(),
-    );
-    new aws.ecr.LifecyclePolicy(
-      `${name}-repo-lifecycle`,
-      { repository: repository.name, policy: ecrLifecyclePolicy() },
-      { parent: this },
-    );
+    // Issue 12: the image comes from the service's shared repository (the same in every stack
+    // of the account), by digest once a release recorded one: dev's image runs in prod unchanged.
+    const repository = args.repository;
     this.repositoryUrl = repository.repositoryUrl;
-    const image = (this.image =
-      svc.image !== undefined
-        ? pulumi.output(svc.image)
-        : pulumi.interpolate`${repository.repositoryUrl}:${svc.imageTag!}`);
+    this.repositoryName = repository.repositoryName;
+    this.registryId = repository.registryId;
+    const fromRepository = svc.image === undefined;
+    this.release = fromRepository
+      ? {
+          imageTag: svc.imageTag,
+          imageDigest: svc.imageDigest,
+          releasedBy: svc.releasedBy,
+          releaseCommit: svc.releaseCommit,
+        }
+      : { releasedBy: svc.releasedBy, releaseCommit: svc.releaseCommit };
+    const image = (this.image = fromRepository
+      ? repository.repositoryUrl.apply((url) =>
+          imageAt(url, { tag: svc.imageTag!, digest: svc.imageDigest }),
+        )
+      : pulumi.output(svc.image!));
 
     const execStatements: PolicyStatement[] =
       svc.execEnabled && args.execLogGroupArn !== undefined
@@ -187,8 +163,10 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         port: svc.port,
         logRetentionDays: retentionDays,
         // A configured `image` in a private ECR registry is pulled with the execution role too.
-        repositoryArn:
-          svc.image === undefined ? repository.arn : privateEcrRepositoryArn(svc.image),
+        repositoryArn: fromRepository
+          ? repository.repositoryArn
+          : privateEcrRepositoryArn(svc.image!),
+        release: this.release,
         execEnabled: svc.execEnabled,
         taskPolicyStatements: [
           ...execStatements,
@@ -205,6 +183,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     this.containerName = task.containerName;
     this.logGroupName = task.logGroupName;
     this.taskDefinitionFamily = task.family;
+    this.taskDefinitionArn = task.taskDefinitionArn;
 
     const { albSg, taskSg } = createServiceSecurityGroups(
       this,
@@ -285,9 +264,14 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         capacityProviderStrategies: [
           { capacityProvider: args.cluster.capacityProviderName, weight: 1 },
         ],
-        // UpdateService refuses a changed strategy (a replaced capacity provider has a new name)
-        // unless it forces a new deployment; on other updates it only rolls the tasks once more.
-        forceNewDeployment: true,
+        // No forceNewDeployment: the provider sends its value with every UpdateService, so `true`
+        // restarted every task on any change (a scaled desired count, a grace period). It is
+        // needed only when the strategy of a deployed service changes (the provider's
+        // capacityProviderStrategyCustomizeDiff fails the preview otherwise, terraform-provider-aws
+        // #43533), and this strategy does not change: it names the cluster's one capacity
+        // provider, whose Pulumi auto-name is kept in state and changes only if the provider is
+        // replaced, which only a replaced Auto Scaling group causes (its ARN is the provider's one
+        // replace-on-change input; the group's are its name only, also an auto-name in state).
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
           // Its own group, and the cluster's client group that lets it call its peers.
@@ -358,6 +342,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       taskDefinitionFamily: this.taskDefinitionFamily,
       securityGroupId: this.securityGroupId,
       repositoryUrl: this.repositoryUrl,
+      taskDefinitionArn: this.taskDefinitionArn,
     });
   }
 

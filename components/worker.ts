@@ -2,8 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ENVIRONMENT_DEFAULTS } from "./config/environment";
 import { QUEUE_URL_VARIABLE, WorkerConfig } from "./config/worker";
+import { imageAt } from "./config/registry";
 import { ecsServiceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
+import { ReleaseInfo } from "./release";
 import { privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { backlogScaling, queueConsumerStatement } from "./worker-queue";
 
@@ -25,6 +27,17 @@ export interface FargateWorkerArgs {
    * @default undefined (a public image)
    */
   readonly repositoryArn?: pulumi.Input<string>;
+  /**
+   * The release the image belongs to, as tags on the task definition.
+   * @default {}
+   */
+  readonly release?: ReleaseInfo;
+  /**
+   * The capacity provider strategy this worker had at the last update (`capacityStrategyKey`,
+   * from the stack's previous outputs): a new deployment is forced only when it differs.
+   * @default undefined (none known: nothing is forced)
+   */
+  readonly previousCapacityStrategy?: pulumi.Input<string | undefined>;
   /**
    * Days to keep the worker's logs.
    * @default 14
@@ -61,6 +74,21 @@ export function fargateCapacityStrategy(spot: {
   return [{ capacityProvider: "FARGATE", base: spot.base, weight: 0 }, onSpot];
 }
 
+/** A strategy as one comparable string: `FARGATE:base=2:weight=0,FARGATE_SPOT:base=0:weight=1`. */
+export function capacityStrategyKey(
+  strategy: readonly { capacityProvider: string; base: number; weight: number }[],
+): string {
+  return strategy.map((s) => `${s.capacityProvider}:base=${s.base}:weight=${s.weight}`).join(",");
+}
+
+/**
+ * Whether an update must force a new deployment: only when the strategy of the deployed service
+ * changes (unknown before the first update: a new service needs none).
+ */
+export function strategyChanged(previous: string | undefined, current: string): boolean {
+  return previous !== undefined && previous !== current;
+}
+
 /**
  * A background worker on Fargate: no load balancer, no inbound traffic, private subnets only.
  * Its container, log group and roles come from the shared `WorkloadTask` (as the web services'
@@ -69,6 +97,10 @@ export function fargateCapacityStrategy(spot: {
 export class FargateWorker extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly taskDefinitionFamily: pulumi.Output<string>;
+  /** The task definition revision this update registered. */
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** The capacity provider strategy, as `capacityStrategyKey` writes it (a stack output). */
+  public readonly capacityStrategy: string;
   public readonly containerName: string;
   public readonly logGroupName: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
@@ -104,6 +136,7 @@ export class FargateWorker extends pulumi.ComponentResource {
         // The task role may consume exactly this queue, nothing else.
         taskPolicyStatements: queue === undefined ? [] : [queueConsumerStatement(queue.arn)],
         deployTimeEnvironment: queue === undefined ? {} : { [QUEUE_URL_VARIABLE]: queue.url },
+        release: args.release,
       },
       { parent: this },
     );
@@ -141,18 +174,26 @@ export class FargateWorker extends pulumi.ComponentResource {
     const clusterArn = pulumi
       .all([args.cluster.clusterArn, args.cluster.capacityProviderName])
       .apply(([arn]) => arn);
+    const strategy = fargateCapacityStrategy(worker.spot);
+    this.capacityStrategy = capacityStrategyKey(strategy);
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
         cluster: clusterArn,
         taskDefinition: task.taskDefinitionArn,
         desiredCount: worker.desiredCount,
-        capacityProviderStrategies: fargateCapacityStrategy(worker.spot),
-        // The provider refuses any change to the strategy (spot.enabled, spot.base) on a deployed
-        // service without it ("force_new_deployment should be true when capacity_provider_strategy
-        // is being updated"), as ECS's UpdateService does. Only acts on an update: any in-place
-        // change to the service then rolls its tasks, under the circuit breaker.
-        forceNewDeployment: true,
+        capacityProviderStrategies: strategy,
+        // The provider fails the preview of any change to the strategy (spot.enabled, spot.base)
+        // of a deployed service unless forceNewDeployment is true ("force_new_deployment should be
+        // true when capacity_provider_strategy is being updated", its
+        // capacityProviderStrategyCustomizeDiff), as ECS's UpdateService requires. But it sends
+        // the flag with every UpdateService, so a constant `true` restarted the tasks on any
+        // update. So it is true only in the update that changes the strategy, known by comparing
+        // with the strategy the last update exported. (`triggers` cannot replace it: the provider
+        // drops a triggers change unless forceNewDeployment is true as well.)
+        forceNewDeployment: pulumi
+          .output(args.previousCapacityStrategy)
+          .apply((previous) => strategyChanged(previous, this.capacityStrategy)),
         platformVersion: "LATEST", // ECS.10, CKV_AWS_332
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
@@ -180,6 +221,7 @@ export class FargateWorker extends pulumi.ComponentResource {
 
     this.serviceName = service.name;
     this.taskDefinitionFamily = task.family;
+    this.taskDefinitionArn = task.taskDefinitionArn;
     this.containerName = task.containerName;
     this.logGroupName = task.logGroupName;
     this.securityGroupId = securityGroup.id;
@@ -187,6 +229,7 @@ export class FargateWorker extends pulumi.ComponentResource {
     this.registerOutputs({
       serviceName: this.serviceName,
       taskDefinitionFamily: this.taskDefinitionFamily,
+      taskDefinitionArn: this.taskDefinitionArn,
       logGroupName: this.logGroupName,
       securityGroupId: this.securityGroupId,
       subnetIds: this.subnetIds,
@@ -299,39 +342,70 @@ export class FargateWorker extends pulumi.ComponentResource {
 export interface ImageSource {
   /** The image the service runs (its release). */
   readonly image: pulumi.Input<string>;
-  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/vitcord/<service>`. */
   readonly repositoryUrl: pulumi.Input<string>;
+  /** `vitcord/<service>` and the account of its registry. */
+  readonly repositoryName: string;
+  readonly registryId: pulumi.Input<string>;
+  /** The service's release (tag, digest, who, commit). */
+  readonly release: ReleaseInfo;
+}
+
+/** A worker's image, what its execution role may pull, and the release it belongs to. */
+export interface WorkerImage {
+  readonly image: pulumi.Input<string>;
+  readonly repositoryArn?: pulumi.Input<string>;
+  readonly release: ReleaseInfo;
+  /** The repository it comes from, for the stack outputs; none for an image named in full. */
+  readonly repository?: { readonly name: string; readonly registryId: pulumi.Input<string> };
 }
 
 /**
  * A worker's image and the repository its execution role may pull from: its own `image` (pull
  * permission when that image is in a private ECR registry); or, with `repository`, the service's
- * release (`imageTag` pins another tag of the same repository).
+ * release, digest included (`imageTag`, and `imageDigest`, pin another image of that repository,
+ * which is then the worker's own release).
  */
 export function workerImage(
-  worker: Pick<WorkerConfig, "image" | "repository" | "imageTag">,
+  worker: Pick<
+    WorkerConfig,
+    "image" | "repository" | "imageTag" | "imageDigest" | "releasedBy" | "releaseCommit"
+  >,
   services: Readonly<Record<string, ImageSource>>,
-): { image: pulumi.Input<string>; repositoryArn?: pulumi.Input<string> } {
+): WorkerImage {
   if (worker.image !== undefined) {
     const repositoryArn = privateEcrRepositoryArn(worker.image);
     return repositoryArn === undefined
-      ? { image: worker.image }
-      : { image: worker.image, repositoryArn };
+      ? { image: worker.image, release: {} }
+      : { image: worker.image, repositoryArn, release: {} };
   }
   const service = services[worker.repository ?? ""];
   if (service === undefined) {
     // Config validation (checkWorkerRepositories) stops this first; a direct caller gets this.
     throw new Error(`\`repository\` ${JSON.stringify(worker.repository)} names no web service.`);
   }
+  const tag = worker.imageTag;
   return {
     image:
-      worker.imageTag === undefined
+      tag === undefined
         ? service.image
-        : pulumi.interpolate`${service.repositoryUrl}:${worker.imageTag}`,
+        : pulumi
+            .output(service.repositoryUrl)
+            .apply((url) => imageAt(url, { tag, digest: worker.imageDigest })),
     repositoryArn: pulumi.output(service.repositoryUrl).apply((url) => {
       const arn = privateEcrRepositoryArn(url);
       if (arn === undefined) throw new Error(`${url} is not an ECR repository URL.`);
       return arn;
     }),
+    release:
+      tag === undefined
+        ? service.release
+        : {
+            imageTag: tag,
+            imageDigest: worker.imageDigest,
+            releasedBy: worker.releasedBy,
+            releaseCommit: worker.releaseCommit,
+          },
+    repository: { name: service.repositoryName, registryId: service.registryId },
   };
 }

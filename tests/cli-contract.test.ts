@@ -6,6 +6,7 @@ import type { OutputMap } from "@pulumi/pulumi/automation";
 import { logStreamOf } from "../cli/logs-stream";
 import { runTaskInput } from "../cli/run-task";
 import { loadStack, readOutputs, workloadOutputs } from "../cli/workloads";
+import { repositoryName } from "../components/config/registry";
 import { PROJECT_DIR } from "../components/config/stack-files";
 import { ProgramRun, runProgram } from "./harness";
 
@@ -53,6 +54,40 @@ for (const stack of ["dev", "prod"]) {
         ) as ContainerDefinition[];
         const container = containers.find((c) => c.name === workload.name);
         assert.equal(logStreamOf(container, "t1")?.logGroupName, entry.logGroupName);
+      }
+    });
+
+    it("exports, for every workload, the revision this update registered and its release", () => {
+      const info = loadStack(stack, PROJECT_DIR);
+      const definitions = run.ofType("aws:ecs/taskDefinition:TaskDefinition");
+      const exported = (key: "services" | "workers", name: string) =>
+        (run.outputs[key] as Record<string, Record<string, unknown>>)[name]!;
+      for (const [key, names] of [
+        ["services", info.services],
+        ["workers", info.workers],
+      ] as const) {
+        for (const name of names) {
+          const entry = exported(key, name);
+          const definition = definitions.find((d) => d.state.arn === entry.taskDefinitionArn);
+          assert.ok(definition, `${name}.taskDefinitionArn is a registered task definition`);
+          assert.equal(definition.inputs.skipDestroy, true, `${name}: revisions are kept`);
+          assert.equal(definition.inputs.family, entry.taskDefinitionFamily);
+          const tags = definition.inputs.tags as Record<string, string>;
+          assert.equal(tags["vitcord:image-tag"], entry.imageTag, `${name}: tag and output agree`);
+        }
+      }
+      for (const name of info.services) {
+        // The repository `release` resolves tags in, the same name in every stack.
+        assert.equal(exported("services", name).repositoryName, repositoryName(name));
+        assert.match(String(exported("services", name).registryId), /^\d{12}$/);
+      }
+      // Prod runs released images from the repositories (and jobs runs the api's release).
+      if (stack === "prod") {
+        assert.equal(exported("services", "api").imageTag, "1.0.0");
+        assert.equal(exported("workers", "jobs").repositoryName, "vitcord/api");
+        assert.equal(exported("workers", "jobs").imageTag, "1.0.0");
+      } else {
+        assert.equal(exported("services", "api").imageTag, undefined, "dev runs a public image");
       }
     });
   });

@@ -124,21 +124,45 @@ describe("worker helpers (pure)", () => {
   });
 
   it("lets a worker pull from the service repository it shares, or from its own private ECR image", async () => {
+    const digest = `sha256:${"c".repeat(64)}`;
     const services = {
       api: {
-        image: "unused",
-        repositoryUrl: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/api",
+        image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/vitcord/api@${digest}`,
+        repositoryUrl: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/vitcord/api",
+        repositoryName: "vitcord/api",
+        registryId: "123456789012",
+        release: { imageTag: "v6", imageDigest: digest, releasedBy: "alice" },
       },
     };
     const shared = workerImage({ repository: "api", imageTag: "v7" }, services);
     assert.equal(
       await promiseOf(shared.repositoryArn!),
-      "arn:aws:ecr:eu-west-1:123456789012:repository/prod/api",
+      "arn:aws:ecr:eu-west-1:123456789012:repository/vitcord/api",
     );
     assert.equal(
       await promiseOf(shared.image),
-      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/prod/api:v7",
+      "123456789012.dkr.ecr.eu-west-1.amazonaws.com/vitcord/api:v7",
     );
+    // Its own tag is its own release; by digest once one is recorded.
+    assert.deepEqual(shared.release, {
+      imageTag: "v7",
+      imageDigest: undefined,
+      releasedBy: undefined,
+      releaseCommit: undefined,
+    });
+    const pinned = workerImage(
+      { repository: "api", imageTag: "v7", imageDigest: `sha256:${"d".repeat(64)}` },
+      services,
+    );
+    assert.equal(
+      await promiseOf(pinned.image),
+      `123456789012.dkr.ecr.eu-west-1.amazonaws.com/vitcord/api@sha256:${"d".repeat(64)}`,
+    );
+    // Without a tag of its own, the service's release: same image, same tags.
+    const sameRelease = workerImage({ repository: "api" }, services);
+    assert.equal(await promiseOf(sameRelease.image), services.api.image);
+    assert.deepEqual(sameRelease.release, services.api.release);
+    assert.equal(sameRelease.repository?.name, "vitcord/api");
 
     const ownEcr = workerImage(
       { image: "210987654321.dkr.ecr.us-east-1.amazonaws.com/tools/cron:3" },

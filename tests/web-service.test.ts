@@ -3,7 +3,7 @@ import { parseStackConfig } from "../components/config";
 import { readStackConfig } from "../components/config/stack-files";
 import { shortHash } from "../plan/engine/stand-ins";
 import { elbLogDeliveryPrincipal, listenerPorts, TLS_POLICY } from "../components/load-balancer";
-import { ecrLifecyclePolicy } from "../components/web-service";
+import { ecrLifecyclePolicy, repositoryPullPolicy } from "../components/registry";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
@@ -419,12 +419,17 @@ describe("LoadBalancedService", () => {
       assert.ok(!JSON.stringify(notifications.mountPoints).includes("amazon/ssm"));
     });
 
-    it("runs the public image in dev and <repository>:<imageTag> in prod", () => {
+    it("runs the public image in dev and the shared vitcord/<service>:<imageTag> in prod", () => {
       assert.equal(new ServiceView(dev, "api").container.image, "public.ecr.aws/nginx/nginx:1.27");
       const prodApi = new ServiceView(prod, "api");
+      // The repository dev created, in the stack's own account (the stand-in engine's).
       assert.equal(
         prodApi.container.image,
-        `${String(prodApi.one(REPOSITORY).state.repositoryUrl)}:1.0.0`,
+        "123456789012.dkr.ecr.us-east-1.amazonaws.com/vitcord/api:1.0.0",
+      );
+      assert.equal(
+        prodApi.container.image,
+        `${String(dev.one(REPOSITORY, "api-repo").state.repositoryUrl)}:1.0.0`,
       );
       assert.equal(prodApi.container.user, "1000:1000");
       assert.equal(prodApi.container.stopTimeout, 60);
@@ -488,7 +493,11 @@ describe("LoadBalancedService", () => {
           assert.equal(pull, undefined);
           assert.equal(policy.length, 1);
         } else {
-          assert.equal(pull!.Resource, view.one(REPOSITORY).state.arn);
+          // The service's shared repository, in the account's registry (created by dev).
+          assert.equal(
+            pull!.Resource,
+            `arn:aws:ecr:us-east-1:123456789012:repository/vitcord/${view.name}`,
+          );
         }
         // The only `*` is the ECR login, whose action has no resource type.
         for (const s of policy.filter((s) => s.Resource === "*")) {
@@ -587,8 +596,9 @@ describe("LoadBalancedService", () => {
           { capacityProvider: view.run.outputs.capacityProviderName, weight: 1 },
         ]);
         assert.equal(svc.launchType, undefined);
-        // ECS: "making a change to a capacity provider strategy ... you must force a new deployment".
-        assert.equal(svc.forceNewDeployment, true);
+        // The strategy never changes, so no update needs a forced deployment (which would
+        // restart every task on any change, e.g. a scaled desired count).
+        assert.equal(svc.forceNewDeployment, undefined);
         assert.equal(svc.taskDefinition, view.one(TASK_DEF).state.arn);
       });
     });
@@ -731,27 +741,144 @@ describe("LoadBalancedService", () => {
     });
   });
 
-  describe("image repository (issue 6)", () => {
-    it("scans on push, keeps tags immutable, encrypts, and expires old images", () => {
-      each((view, stack) => {
-        const repo = view.one(REPOSITORY).inputs;
-        assert.equal(repo.name, `${stack}/${view.name}`);
-        assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
-        assert.equal(repo.imageTagMutability, "IMMUTABLE");
-        assert.deepEqual(repo.encryptionConfigurations, [{ encryptionType: "KMS" }]);
-        assert.equal(repo.forceDelete, stack === "dev", "prod never deletes images with the repo");
-        const lifecycle = view.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs;
-        assert.equal(lifecycle.policy, ecrLifecyclePolicy());
-      });
-      type Rule = { selection: { tagStatus: string; countType: string; countNumber: number } };
+  describe("shared image repositories (issue 12)", () => {
+    it("are created by dev only, vitcord/<service>, kept on delete, scanned, immutable, encrypted", () => {
+      const repos = dev.ofType(REPOSITORY);
+      assert.deepEqual(repos.map((r) => r.inputs.name).sort(), [
+        "vitcord/api",
+        "vitcord/notifications",
+      ]);
+      for (const repo of repos) {
+        assert.equal(repo.parent?.type, "vitcord:registry:SharedRepositories");
+        assert.equal(repo.retainOnDelete, true, "other stacks pull from it");
+        assert.equal(repo.protect, false, "dev has no deletion protection");
+        assert.deepEqual(repo.inputs.imageScanningConfiguration, { scanOnPush: true });
+        assert.equal(repo.inputs.imageTagMutability, "IMMUTABLE");
+        assert.deepEqual(repo.inputs.encryptionConfigurations, [{ encryptionType: "KMS" }]);
+        assert.equal(repo.inputs.forceDelete, false);
+      }
+      const lifecycles = dev.ofType("aws:ecr/lifecyclePolicy:LifecyclePolicy");
+      assert.deepEqual(
+        lifecycles.map((l) => l.inputs.policy),
+        [ecrLifecyclePolicy(), ecrLifecyclePolicy()],
+      );
+      assert.equal(dev.ofType("aws:ecr/repositoryPolicy:RepositoryPolicy").length, 0);
+      assert.equal(prod.ofType(REPOSITORY).length, 0, "prod pulls from dev's repositories");
+    });
+
+    it("lets no rule below the release rule expire a released image", () => {
+      type Rule = {
+        rulePriority: number;
+        selection: { tagStatus: string; tagPatternList?: string[]; countNumber: number };
+      };
       const rules = (JSON.parse(ecrLifecyclePolicy(30, 7)) as { rules: Rule[] }).rules;
       assert.deepEqual(
-        rules.map((r) => [r.selection.tagStatus, r.selection.countType, r.selection.countNumber]),
+        rules.map((r) => [r.rulePriority, r.selection.tagStatus, r.selection.tagPatternList]),
         [
-          ["untagged", "sinceImagePushed", 7],
-          ["tagged", "imageCountMoreThan", 30],
+          [1, "tagged", ["release-*"]],
+          [2, "untagged", undefined],
+          [3, "tagged", ["*"]],
         ],
       );
+      assert.ok(rules[0]!.selection.countNumber >= 9999, "no repository holds that many releases");
+      assert.deepEqual(
+        rules.map((r) => r.selection.countNumber),
+        [9999, 7, 30],
+      );
+    });
+
+    it("lets the pull accounts pull and look up images, and nothing else", () => {
+      const policy = JSON.parse(repositoryPullPolicy(["210987654321"])) as {
+        Statement: Statement[];
+      };
+      assert.deepEqual(
+        policy.Statement.map((s) => [s.Sid, s.Principal, s.Action]),
+        [
+          [
+            "PullImages",
+            { AWS: ["arn:aws:iam::210987654321:root"] },
+            ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+          ],
+          [
+            "FindReleasedImages",
+            { AWS: ["arn:aws:iam::210987654321:root"] },
+            ["ecr:DescribeImages"],
+          ],
+        ],
+      );
+    });
+
+    it("gives each repository that policy when dev lists pull accounts", async () => {
+      const run = await runProgram("dev", { registry: { pullAccounts: ["210987654321"] } });
+      const policies = run.ofType("aws:ecr/repositoryPolicy:RepositoryPolicy");
+      assert.deepEqual(
+        policies.map((p) => [p.inputs.repository, p.inputs.policy]),
+        ["vitcord/api", "vitcord/notifications"].map((name) => [
+          name,
+          repositoryPullPolicy(["210987654321"]),
+        ]),
+      );
+    });
+  });
+
+  describe("a release by digest, from another account's registry", () => {
+    const digest = `sha256:${"ab12".repeat(16)}`;
+    let released: ProgramRun;
+    before(async () => {
+      const services = stackServices("prod");
+      services.api = {
+        ...services.api,
+        imageTag: "v1.4.2",
+        imageDigest: digest,
+        releasedBy: "github-actions/vitcord/api",
+        releaseCommit: "4f2a9c1",
+      };
+      released = await runProgram("prod", {
+        services,
+        registry: { createRepositories: false, account: "210987654321" },
+      });
+    });
+
+    it("runs the image by digest from vitcord/api in that account and pulls only from there", () => {
+      const api = new ServiceView(released, "api");
+      const url = "210987654321.dkr.ecr.us-east-1.amazonaws.com/vitcord/api";
+      assert.equal(api.container.image, `${url}@${digest}`);
+      const pull = statements(api.one(ROLE_POLICY, "api-execution").inputs.policy).find(
+        (s) => s.Sid === "PullImages",
+      );
+      assert.equal(pull?.Resource, "arn:aws:ecr:us-east-1:210987654321:repository/vitcord/api");
+    });
+
+    it("keeps every revision (skipDestroy) and tags it with the release", () => {
+      const definition = new ServiceView(released, "api").one(TASK_DEF).inputs;
+      assert.equal(definition.skipDestroy, true);
+      assert.deepEqual(definition.tags, {
+        "vitcord:image-tag": "v1.4.2",
+        "vitcord:image-digest": digest,
+        "vitcord:released-by": "github-actions/vitcord/api",
+        "vitcord:release-commit": "4f2a9c1",
+      });
+    });
+
+    it("exports the revision, repository, registry, tag and digest for the CLI", () => {
+      const api = (released.outputs.services as Record<string, Record<string, unknown>>).api!;
+      assert.equal(api.taskDefinitionArn, new ServiceView(released, "api").one(TASK_DEF).state.arn);
+      assert.equal(api.repositoryName, "vitcord/api");
+      assert.equal(api.registryId, "210987654321");
+      assert.equal(api.imageTag, "v1.4.2");
+      assert.equal(api.imageDigest, digest);
+    });
+
+    it("runs the jobs worker (repository: api) on the same image and release", () => {
+      const jobs = released.one(TASK_DEF, "jobs-task");
+      const container = (
+        JSON.parse(jobs.inputs.containerDefinitions as string) as { image: string }[]
+      )[0]!;
+      assert.equal(container.image, new ServiceView(released, "api").container.image);
+      assert.equal((jobs.inputs.tags as Record<string, string>)["vitcord:image-digest"], digest);
+      const worker = (released.outputs.workers as Record<string, Record<string, unknown>>).jobs!;
+      assert.equal(worker.imageDigest, digest);
+      assert.equal(worker.registryId, "210987654321");
     });
   });
 
@@ -769,7 +896,11 @@ describe("LoadBalancedService", () => {
         containerName: "api",
         securityGroupId: api.sgId("task"),
         subnetIds: prod.outputs.privateSubnetIds,
-        repositoryUrl: api.one(REPOSITORY).state.repositoryUrl,
+        repositoryUrl: "123456789012.dkr.ecr.us-east-1.amazonaws.com/vitcord/api",
+        taskDefinitionArn: api.one(TASK_DEF).state.arn,
+        repositoryName: "vitcord/api",
+        registryId: "123456789012",
+        imageTag: "1.0.0",
       });
       const devApi = (dev.outputs.services as Record<string, Record<string, unknown>>).api!;
       assert.equal(
@@ -794,13 +925,13 @@ describe("LoadBalancedService", () => {
 });
 
 describe("LoadBalancedService resource options", () => {
-  const stateful = [ALB, REPOSITORY, "aws:s3/bucket:Bucket"];
+  const stateful = [ALB, "aws:s3/bucket:Bucket"];
 
-  it("protects and retains the ALB, log bucket and repository in prod only (checklist #24)", async () => {
+  it("protects and retains the ALB and log bucket in prod only (checklist #24)", async () => {
     for (const stack of ["dev", "prod"] as const) {
       const view = new ServiceView(await runProgram(stack), "api");
       const found = stateful.flatMap((type) => view.all(type));
-      assert.equal(found.length, stack === "prod" ? 3 : 2);
+      assert.equal(found.length, stack === "prod" ? 2 : 1);
       for (const resource of found) {
         assert.equal(resource.protect, stack === "prod", `${stack} ${resource.name}`);
         assert.equal(resource.retainOnDelete, stack === "prod", `${stack} ${resource.name}`);

@@ -2,6 +2,11 @@ import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { ecsServiceOptions } from "../components/options";
 import { containerDefinition } from "../components/task";
+import {
+  capacityStrategyKey,
+  fargateCapacityStrategy,
+  strategyChanged,
+} from "../components/worker";
 import { shortHash } from "../plan/engine/stand-ins";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 
@@ -185,9 +190,34 @@ describe("FargateWorker", () => {
     }
   });
 
-  it("forces a new deployment, so a change of spot settings updates the deployed service", () => {
-    // Without it the provider refuses any capacity-provider strategy change on an existing service.
-    for (const run of [dev, prod]) assert.equal(only(run, SERVICE).inputs.forceNewDeployment, true);
+  it("forces no new deployment when its strategy is what the last update exported", () => {
+    for (const run of [dev, prod]) {
+      assert.equal(only(run, SERVICE).inputs.forceNewDeployment, false);
+      const exported = (run.outputs.workers as Record<string, Record<string, unknown>>).jobs!;
+      assert.equal(
+        exported.capacityProviderStrategy,
+        capacityStrategyKey(
+          only(run, SERVICE).inputs.capacityProviderStrategies as {
+            capacityProvider: string;
+            base: number;
+            weight: number;
+          }[],
+        ),
+      );
+    }
+  });
+
+  it("forces a new deployment exactly in the update that changes the strategy", () => {
+    const before = capacityStrategyKey(fargateCapacityStrategy({ enabled: true, base: 2 }));
+    const after = capacityStrategyKey(fargateCapacityStrategy({ enabled: false, base: 2 }));
+    assert.equal(before, "FARGATE:base=2:weight=0,FARGATE_SPOT:base=0:weight=1");
+    assert.equal(after, "FARGATE:base=0:weight=1");
+    // The provider fails the preview of a changed strategy without it.
+    assert.equal(strategyChanged(before, after), true);
+    // Any other update (a release, a scaled range) restarts nothing more than it must.
+    assert.equal(strategyChanged(after, after), false);
+    // A first update creates the service with its strategy: nothing to force.
+    assert.equal(strategyChanged(undefined, after), false);
   });
 
   it("deploys with the circuit breaker and rollback, platform LATEST, and waits for steady state", () => {
@@ -375,16 +405,26 @@ describe("FargateWorker", () => {
   it("exports what a one-off task needs, per the output contract", () => {
     for (const run of [dev, prod]) {
       const output = (run.outputs.workers as Record<string, Record<string, unknown>>).jobs!;
-      assert.deepEqual(Object.keys(output).sort(), [
-        "containerName",
-        "logGroupName",
-        "queueArn",
-        "queueUrl",
-        "securityGroupId",
-        "serviceName",
-        "subnetIds",
-        "taskDefinitionFamily",
-      ]);
+      // Prod's jobs runs the api's release: its repository, registry and tag come with it.
+      const release =
+        run === prod ? ["imageTag", "registryId", "repositoryName"] : ([] as string[]);
+      assert.deepEqual(
+        Object.keys(output).sort(),
+        [
+          "capacityProviderStrategy",
+          "containerName",
+          "logGroupName",
+          "queueArn",
+          "queueUrl",
+          "securityGroupId",
+          "serviceName",
+          "subnetIds",
+          "taskDefinitionArn",
+          "taskDefinitionFamily",
+          ...release,
+        ].sort(),
+      );
+      assert.equal(output.taskDefinitionArn, only(run, TASK_DEF).state.arn);
       assert.equal(output.containerName, "jobs");
       assert.equal(output.taskDefinitionFamily, only(run, TASK_DEF).inputs.family);
       assert.equal(output.logGroupName, `/vitcord/${run.synthesis.stack}/jobs`);
@@ -394,7 +434,8 @@ describe("FargateWorker", () => {
   });
 
   it("runs the API's image in prod and may pull from the API's repository only", async () => {
-    const apiRepo = prod.one("aws:ecr/repository:Repository", "api-repo");
+    // The api's shared repository, which dev creates and prod pulls from.
+    const apiRepo = dev.one("aws:ecr/repository:Repository", "api-repo");
     const [container] = JSON.parse(only(prod, TASK_DEF).inputs.containerDefinitions as string) as {
       image: string;
       command: string[];
@@ -680,7 +721,7 @@ describe("workers config", () => {
     assert.deepEqual(problems("dev", { replicas: 2 }).length, 1);
     assert.match(
       problems("dev", { replicas: 2 })[0]!,
-      /^vitcord-infra:workers\.jobs\.replicas: unknown key; allowed keys here: image, repository, imageTag, command, cpu, memory,/,
+      /^vitcord-infra:workers\.jobs\.replicas: unknown key; allowed keys here: image, repository, imageTag, imageDigest, releasedBy, releaseCommit, command, cpu, memory,/,
     );
   });
 

@@ -70,6 +70,12 @@ export interface WorkerDefaults {
   readonly maxHealthyPercent: number;
 }
 
+/** The per-environment defaults of `vitcord-infra:registry`. */
+export interface RegistryDefaults {
+  /** Whether the stack creates the shared ECR repositories (one stack per account does). */
+  readonly createRepositories: boolean;
+}
+
 export interface EnvironmentDefaults {
   /** CloudWatch log retention for every log group. */
   readonly logRetentionDays: number;
@@ -83,6 +89,7 @@ export interface EnvironmentDefaults {
   readonly cluster: ClusterDefaults;
   readonly worker: WorkerDefaults;
   readonly service: ServiceDefaults;
+  readonly registry: RegistryDefaults;
 }
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
@@ -124,6 +131,8 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       minHealthyPercent: 50,
       maxHealthyPercent: 200,
     },
+    // Dev creates the shared repositories: CI pushes there, and dev is where an image runs first.
+    registry: { createRepositories: true },
   },
   prod: {
     logRetentionDays: 365,
@@ -166,5 +175,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
     },
+    // Prod pulls what dev ran, by digest, from dev's repositories; it creates none.
+    registry: { createRepositories: false },
   },
 };

@@ -87,3 +87,28 @@ export const imageTag = z
  * alternatives and refuses a preprocess that has no entry here.
  */
 export const preprocessInputs = z.registry<{ alsoAccepts: Record<string, unknown> }>();
+
+/** An image digest as ECR reports it: `sha256:` and 64 lowercase hex digits. */
+const imageDigestMessage = "must be an image digest: sha256: followed by 64 lowercase hex digits";
+export const imageDigest = z
+  .string()
+  .regex(/^sha256:[a-f0-9]{64}$/, { error: imageDigestMessage })
+  .meta({ patternErrorMessage: imageDigestMessage });
+
+/**
+ * Who or what released an image (`alice`, `github-actions/vitcord/api`): it becomes the value of
+ * an AWS tag on the task definition, so it takes what AWS tag values take.
+ */
+const releasedByMessage =
+  "must be 1 to 256 characters: letters, digits, spaces and + - = . _ : / @ (what an AWS tag value allows)";
+export const releasedBy = z
+  .string()
+  .regex(/^[A-Za-z0-9 +\-=._:/@]{1,256}$/, { error: releasedByMessage })
+  .meta({ patternErrorMessage: releasedByMessage });
+
+/** The git commit a release was made from: an abbreviated or full SHA-1 or SHA-256 hash. */
+const releaseCommitMessage = "must be a git commit hash: 7 to 64 lowercase hex digits";
+export const releaseCommit = z
+  .string()
+  .regex(/^[a-f0-9]{7,64}$/, { error: releaseCommitMessage })
+  .meta({ patternErrorMessage: releaseCommitMessage });

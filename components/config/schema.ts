@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
 import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
+import { registrySchema } from "./registry";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
@@ -43,6 +44,7 @@ export function stackSchema(environment: Environment) {
       ),
     network: networkSchema(environment),
     cluster: clusterSchema(environment),
+    registry: registrySchema(environment),
     workers: workersSchema(environment),
     services: servicesSchema(environment),
   })

@@ -5,10 +5,13 @@ import { problemLine } from "./errors";
 import { minimumSchedulableCapacity } from "./instance-types";
 import {
   booleanFlag,
+  imageDigest,
   imageReference,
   imageTag,
   intInRange,
   preprocessInputs,
+  releaseCommit,
+  releasedBy,
   resourceName,
   strictObject,
 } from "./schema-helpers";
@@ -118,7 +121,22 @@ export function serviceSchema(environment: Environment) {
     imageTag: tagFromText
       .optional()
       .describe(
-        "The tag of the image to run from the service's own ECR repository; `npm run infra -- release` sets it. Set this or `image`.",
+        "The tag of the image to run from the service's shared ECR repository (`vitcord/<service>`, see `vitcord-infra:registry`); `npm run infra -- release` sets it. Set this or `image`.",
+      ),
+    imageDigest: imageDigest
+      .optional()
+      .describe(
+        "The digest of the released image (`sha256:…`); when set the service runs the image by digest and `imageTag` is only its name for humans. `npm run infra -- release` sets it with `imageTag`.",
+      ),
+    releasedBy: releasedBy
+      .optional()
+      .describe(
+        "Who or what released the running image (a person, or CI such as `github-actions/vitcord/api`), written by the release tooling; tags the task definition.",
+      ),
+    releaseCommit: releaseCommit
+      .optional()
+      .describe(
+        "The git commit the running image was built from, written by the release tooling; tags the task definition.",
       ),
     port: intInRange(1, 65535, "(a TCP port)")
       .default(80)
@@ -211,6 +229,12 @@ export function serviceSchema(environment: Environment) {
       const problem = (path: PropertyKey[], message: string) =>
         ctx.addIssue({ code: "custom", path, message });
 
+      if (service.imageDigest !== undefined && service.imageTag === undefined) {
+        problem(
+          ["imageDigest"],
+          "applies only with imageTag: it pins the image of the service's ECR repository (a full `image` carries its own digest)",
+        );
+      }
       if (service.image !== undefined && service.imageTag !== undefined) {
         problem(["image"], "Only one of `image` or `imageTag` can be provided.");
       } else if (service.image === undefined && service.imageTag === undefined) {

@@ -9,10 +9,13 @@ import {
 export { WORKER_ARCHITECTURES, type WorkerArchitecture, type WorkerDefaults };
 import {
   booleanFlag,
+  imageDigest,
   imageReference,
   imageTag,
   intInRange,
   oneOf,
+  releaseCommit,
+  releasedBy,
   resourceName,
   strictObject,
 } from "./schema-helpers";
@@ -230,6 +233,21 @@ export function workerSchema(environment: Environment) {
       .describe(
         "A tag in `repository`'s ECR repository, to run another image than the service's; needs `repository`.",
       ),
+    imageDigest: imageDigest
+      .optional()
+      .describe(
+        "The digest (`sha256:…`) of the image `imageTag` names; the worker then runs it by digest. Only with `imageTag`: without it the worker runs the service's release, digest included.",
+      ),
+    releasedBy: releasedBy
+      .optional()
+      .describe(
+        "Who or what released the worker's own image, written by the release tooling; only with `imageTag`.",
+      ),
+    releaseCommit: releaseCommit
+      .optional()
+      .describe(
+        "The git commit the worker's own image was built from, written by the release tooling; only with `imageTag`.",
+      ),
     command: z
       .array(z.string().min(1), { error: commandMessage })
       .min(1, { error: commandMessage })
@@ -371,9 +389,30 @@ export function workerSchema(environment: Environment) {
 
 /** Exactly one way of naming the image: `image`, or `repository` with an optional `imageTag`. */
 function checkImage(
-  worker: { image?: string; repository?: string; imageTag?: string },
+  worker: {
+    image?: string;
+    repository?: string;
+    imageTag?: string;
+    imageDigest?: string;
+    releasedBy?: string;
+    releaseCommit?: string;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  // A worker's own release (tag, digest, who, commit) exists only with its own imageTag.
+  if (worker.imageTag === undefined) {
+    for (const key of ["imageDigest", "releasedBy", "releaseCommit"] as const) {
+      if (worker[key] === undefined) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: [key],
+        message:
+          worker.repository === undefined
+            ? "applies only with repository and imageTag (a release from a web service's ECR repository)"
+            : `applies only with imageTag: without it the worker runs services.${worker.repository}'s release, and that service records it`,
+      });
+    }
+  }
   if (worker.image !== undefined && (worker.repository ?? worker.imageTag) !== undefined) {
     ctx.addIssue({
       code: "custom",

@@ -133,6 +133,10 @@ export function resourceState(
       },
     };
   }
+  // The program reads its own last outputs (index.ts); a plan is always a first update.
+  if (type === "pulumi:pulumi:StackReference") {
+    return { id, state: { ...inputs, outputs: {}, secretOutputNames: [] } };
+  }
   if (pkg !== "aws") return { id, state: inputs };
 
   switch (type) {
@@ -193,6 +197,7 @@ export function resourceState(
         state: {
           ...base,
           arn: `arn:aws:ecr:${context.region}:${STAND_IN_ACCOUNT_ID}:repository/${physicalName}`,
+          registryId: STAND_IN_ACCOUNT_ID,
           repositoryUrl: `${STAND_IN_ACCOUNT_ID}.dkr.ecr.${context.region}.amazonaws.com/${physicalName}`,
         },
       };
