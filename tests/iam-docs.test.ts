@@ -1,0 +1,154 @@
+// The IAM policies docs/deploy.md tells people to create (docs/iam/*.json): valid policy
+// documents, every statement complete, nothing unscoped where it matters: no `*:*`, no whole
+// service, iam:PassRole only for the project's roles and to the services that run them, IAM
+// writes only on project-tagged roles, the preview role unable to deploy, the push role unable to
+// delete.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const IAM_DIR = path.join(__dirname, "..", "docs", "iam");
+const DEPLOY_DOC = path.join(__dirname, "..", "docs", "deploy.md");
+
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+interface PolicyDocument {
+  readonly Version: string;
+  readonly Statement: Statement[];
+}
+
+const list = (value: string | string[]) => (Array.isArray(value) ? value : [value]);
+
+function load(name: string): PolicyDocument {
+  return JSON.parse(fs.readFileSync(path.join(IAM_DIR, name), "utf8")) as PolicyDocument;
+}
+
+const FILES = ["app-push.json", "deployer.json", "preview.json"];
+/** Actions that change something: what a read-only role must not have. */
+const WRITE =
+  /^[a-z0-9-]+:(Create|Delete|Put|Update|Attach|Detach|Modify|Run|Stop|Terminate|Tag|Untag|Register|Deregister|Set|Add|Remove|Pass|Request|Allocate|Release|Associate|Disassociate|Authorize|Revoke|Replace|Change|Upload|Initiate|Complete|Batch(Delete))/;
+
+describe("docs/iam: the deploying identities' policies", () => {
+  it("holds exactly the three documented policies", () => {
+    assert.deepEqual(
+      fs
+        .readdirSync(IAM_DIR)
+        .filter((f) => f.endsWith(".json"))
+        .sort(),
+      FILES,
+    );
+    const doc = fs.readFileSync(DEPLOY_DOC, "utf8");
+    for (const file of FILES)
+      assert.match(
+        doc,
+        new RegExp(`docs/iam/${file.replace(".", "\\.")}|iam/${file.replace(".", "\\.")}`),
+        file,
+      );
+  });
+
+  for (const file of FILES) {
+    it(`${file}: a policy document whose every statement has Sid, Effect, Action and Resource`, () => {
+      const policy = load(file);
+      assert.equal(policy.Version, "2012-10-17");
+      assert.ok(policy.Statement.length > 0);
+      const sids = policy.Statement.map((s) => s.Sid);
+      assert.equal(new Set(sids).size, sids.length, "Sids are unique");
+      for (const statement of policy.Statement) {
+        const name = statement.Sid ?? JSON.stringify(statement);
+        assert.match(statement.Sid ?? "", /^[A-Za-z0-9]+$/, `${name}: Sid`);
+        assert.ok(["Allow", "Deny"].includes(statement.Effect), `${name}: Effect`);
+        assert.ok(list(statement.Action).length > 0, `${name}: Action`);
+        assert.ok(list(statement.Resource).length > 0, `${name}: Resource`);
+        for (const action of list(statement.Action)) {
+          assert.match(action, /^[a-z0-9-]+:[A-Za-z0-9*]+$/, `${name}: ${action}`);
+          // Neither everything nor a whole service: `*`, `*:*`, `iam:*`.
+          assert.doesNotMatch(action, /^\*|:\*$/, `${name}: ${action} is unscoped`);
+        }
+      }
+    });
+  }
+
+  it("deployer: iam:PassRole only on project-tagged roles, only to the services that run them", () => {
+    const passes = load("deployer.json").Statement.filter((s) =>
+      list(s.Action).includes("iam:PassRole"),
+    );
+    assert.equal(passes.length, 1);
+    const pass = passes[0]!;
+    assert.deepEqual(list(pass.Action), ["iam:PassRole"], "PassRole stands alone");
+    for (const resource of list(pass.Resource)) {
+      assert.match(resource, /^arn:aws:iam::\d{12}:role\//, resource);
+    }
+    assert.equal(pass.Condition?.StringEquals?.["iam:ResourceTag/Project"], "vitcord-infra");
+    assert.deepEqual(list(pass.Condition?.StringEquals?.["iam:PassedToService"] ?? []).sort(), [
+      "ec2.amazonaws.com",
+      "ecs-tasks.amazonaws.com",
+      "vpc-flow-logs.amazonaws.com",
+    ]);
+  });
+
+  it("deployer: every IAM write is conditioned on the project's tag or the service it is for", () => {
+    for (const statement of load("deployer.json").Statement) {
+      const writes = list(statement.Action).filter((a) => a.startsWith("iam:") && WRITE.test(a));
+      if (writes.length === 0) continue;
+      const conditions = JSON.stringify(statement.Condition ?? {});
+      assert.match(
+        conditions,
+        /aws:RequestTag\/Project|iam:ResourceTag\/Project|iam:AWSServiceName/,
+        `${statement.Sid}: ${writes.join(", ")}`,
+      );
+      for (const resource of list(statement.Resource)) {
+        assert.notEqual(resource, "*", `${statement.Sid}: IAM writes on every resource`);
+      }
+    }
+    const attach = load("deployer.json").Statement.find((s) =>
+      list(s.Action).includes("iam:AttachRolePolicy"),
+    );
+    assert.ok(
+      attach?.Condition?.ArnEquals?.["iam:PolicyARN"],
+      "attaches only named managed policies",
+    );
+  });
+
+  it("deployer: resources outside IAM are limited to the stacks' region", () => {
+    const broad = load("deployer.json").Statement.find(
+      (s) => s.Sid === "ManageTheStackResourcesInItsRegion",
+    );
+    assert.equal(broad?.Condition?.StringEquals?.["aws:RequestedRegion"], "us-east-1");
+  });
+
+  it("preview: reads only (and the state lock a preview takes)", () => {
+    const writes = load("preview.json").Statement.flatMap((s) =>
+      list(s.Action)
+        .filter((a) => WRITE.test(a))
+        .map((a) => `${a} on ${list(s.Resource).join(", ")}`),
+    );
+    assert.deepEqual(writes, [
+      "s3:PutObject on arn:aws:s3:::vitcord-pulumi-state/.pulumi/locks/*",
+      "s3:DeleteObject on arn:aws:s3:::vitcord-pulumi-state/.pulumi/locks/*",
+    ]);
+  });
+
+  it("app push: pushes to its own repository only, deletes nothing", () => {
+    const policy = load("app-push.json");
+    const actions = policy.Statement.flatMap((s) => list(s.Action));
+    assert.ok(actions.includes("ecr:PutImage"));
+    assert.ok(
+      !actions.some((a) => /Delete|SetRepositoryPolicy|PutLifecyclePolicy/.test(a)),
+      actions.join(),
+    );
+    for (const statement of policy.Statement) {
+      const resources = list(statement.Resource);
+      if (list(statement.Action).join() === "ecr:GetAuthorizationToken") {
+        assert.deepEqual(resources, ["*"], "GetAuthorizationToken has no resource");
+      } else {
+        assert.deepEqual(resources, ["arn:aws:ecr:us-east-1:123456789012:repository/vitcord/api"]);
+      }
+    }
+  });
+});
