@@ -1,23 +1,31 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { OpMap, OutputMap, UpdateSummary } from "@pulumi/pulumi/automation";
+import { readStackFile } from "../components/config/stack-files";
 import { checkCredentials } from "./aws";
+import { confirmWithPreview } from "./confirm";
 import type { AutomationStack, CliContext } from "./context";
-import { CliError, PulumiNotInstalledError } from "./errors";
+import { PulumiNotInstalledError } from "./errors";
+import { checkCleanTree } from "./git";
 import { countChanges, formatChanges, formatDuration, Progress } from "./progress";
 import { describeScale, planScale, scalingBoundsOf } from "./scale";
+import { verifyUp } from "./rollout";
 import { openStack } from "./workspace";
 import {
   checkConfigChanges,
   ConfigChange,
   configPathKey,
-  configValueAt,
   isProtected,
   loadStack,
   parseCount,
-  parseImageTag,
   peekStack,
   resolveWorkload,
   StackInfo,
 } from "./workloads";
+
+// Release and rollback (cli/release.ts) go through the same gate: see confirmWithPreview.
+export { confirmWithPreview } from "./confirm";
+export type { ProtectedChange } from "./confirm";
 
 export type StackCommand = "preview" | "up" | "refresh" | "destroy";
 
@@ -31,43 +39,41 @@ export interface StackOptions {
   readonly secretsProvider?: string;
 }
 
-/** Commands that change a protected (prod) stack go through here first. */
-export async function confirmProtected(
+/** True on a CI runner (GitHub Actions and most others set CI=true). */
+export function isCI(env: CliContext["env"]): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== "" && ci !== "false";
+}
+
+/**
+ * Before a laptop changes a protected stack: the working tree must be committed and in step with
+ * its upstream (see checkCleanTree), or the next CI deploy undoes what this one deploys. CI deploys
+ * the commit it checked out and commits what it changes, so the check is skipped there.
+ */
+export async function checkWorkingTree(
   ctx: CliContext,
   info: StackInfo,
   action: string,
-  yes: boolean | undefined,
 ): Promise<void> {
-  if (!isProtected(info) || yes === true) return;
-  if (!ctx.interactive) {
-    throw new CliError(
-      `Refusing to ${action} stack ${info.stack}: it is a protected ${info.environment} stack. ` +
-        "Pass --yes to confirm (CI does this behind its approval gate), or run it in a terminal.",
-    );
-  }
-  const answer = await ctx.prompt(
-    `Stack ${info.stack} is ${info.environment}. Type the stack name to ${action} it: `,
-  );
-  if (answer.trim() !== info.stack) {
-    throw new CliError(`Not confirmed (expected "${info.stack}"); nothing was changed.`);
-  }
+  if (!isProtected(info) || isCI(ctx.env)) return;
+  await checkCleanTree(ctx.git, ctx.projectDir, `${action} stack ${info.stack}`);
 }
 
 /** The Pulumi CLI, then AWS credentials, then the stack: the order a user fixes them in. */
-async function prepare(ctx: CliContext, info: StackInfo, opts: StackOptions) {
+export async function prepare(ctx: CliContext, info: StackInfo, opts: StackOptions) {
   if (ctx.findExecutable("pulumi") === undefined) throw new PulumiNotInstalledError();
   await checkCredentials(ctx.aws(info.region).sts);
   return openStack(ctx, info, { secretsProvider: opts.secretsProvider });
 }
 
-interface Outcome {
+export interface Outcome {
   readonly changes?: OpMap;
   readonly summary?: UpdateSummary;
   readonly outputs?: OutputMap;
 }
 
 /** Runs one engine operation with live progress, then prints its summary. */
-async function operate(
+export async function operate(
   ctx: CliContext,
   stack: AutomationStack,
   command: StackCommand,
@@ -101,6 +107,9 @@ async function operate(
           summary: result.summary,
           outputs: result.outputs,
         };
+        progress.finish();
+        // Every up that changed something: each ECS service must run what this up registered.
+        await verifyUp(ctx, opts.stack, result.outputs, result.summary.resourceChanges);
         break;
       }
       case "refresh": {
@@ -162,9 +171,11 @@ export async function stackCommand(
     command === "preview" || command === "up"
       ? loadStack(opts.stack, ctx.projectDir)
       : peekStack(opts.stack, ctx.projectDir);
-  if (command === "up" || command === "destroy")
-    await confirmProtected(ctx, info, command, opts.yes);
+  if (command === "up") await checkWorkingTree(ctx, info, "up");
   const stack = await prepare(ctx, info, opts);
+  if (command !== "preview") {
+    await confirmWithPreview(ctx, info, stack, { operation: command, action: command }, opts);
+  }
   await operate(ctx, stack, command, opts);
   return 0;
 }
@@ -189,51 +200,54 @@ export async function outputsCommand(ctx: CliContext, opts: StackOptions): Promi
 }
 
 /** Writes config changes to the stack file through the Automation API, by path. */
-async function applyChanges(stack: AutomationStack, changes: readonly ConfigChange[]) {
+export async function applyChanges(stack: AutomationStack, changes: readonly ConfigChange[]) {
   for (const { path, value } of changes) {
     if (value === undefined) await stack.removeConfig(configPathKey(path), true);
     else await stack.setConfig(configPathKey(path), { value }, true);
   }
 }
 
-/** `release <service> <imageTag>`: set the tag in the stack config and deploy it. */
-export async function releaseCommand(
+/** What a config-changing deploy says: the confirmation's action, the up message, a note. */
+export interface ChangeDeploy {
+  /** e.g. `release api v1.4.2 to` (confirmation: "Refusing to <action> stack prod"). */
+  readonly action: string;
+  readonly message: string;
+  /** Printed on stderr once the stack file is written. */
+  readonly note?: string;
+}
+
+/**
+ * The one path for config changes, shared by scale and by release, promote and rollback
+ * (release.ts): the changes checked, the working tree checked (protected stacks, not in CI), the
+ * stack opened, the changes written to Pulumi.<stack>.yaml, the preview and confirmation
+ * (protected stacks), the up. If anything fails after the file was written (a refusal, a failed
+ * up), the file gets its previous content back, so the working tree never claims a deploy that did
+ * not happen.
+ */
+export async function deployChanges(
   ctx: CliContext,
-  service: string,
-  tag: string,
+  info: StackInfo,
   opts: StackOptions,
-): Promise<number> {
-  parseImageTag(tag);
-  const info = loadStack(opts.stack, ctx.projectDir);
-  resolveWorkload(info, service, ["service"]);
-  // A service pinned to an explicit `image` (dev starts on public images) moves to its own ECR
-  // repository: `image` and `imageTag` are exclusive, so the release removes `image`.
-  const pinned = configValueAt(opts.stack, ctx.projectDir, ["services", service, "image"]);
-  const changes: ConfigChange[] = [
-    ...(pinned !== undefined ? [{ path: ["services", service, "image"] as const }] : []),
-    { path: ["services", service, "imageTag"], value: tag },
-  ];
+  changes: readonly ConfigChange[],
+  what: ChangeDeploy,
+): Promise<void> {
   checkConfigChanges(opts.stack, ctx.projectDir, changes);
-  await confirmProtected(ctx, info, `release ${service} ${tag} to`, opts.yes);
+  await checkWorkingTree(ctx, info, what.action);
   const stack = await prepare(ctx, info, opts);
-  await applyChanges(stack, changes);
-  if (pinned !== undefined) {
-    ctx.stderr.write(
-      `${service} ran the image ${JSON.stringify(pinned)}; from now on it runs its ECR repository at the released tag.\n`,
-    );
+  const file = path.join(ctx.projectDir, readStackFile(info.stack, ctx.projectDir).file);
+  const before = fs.readFileSync(file);
+  try {
+    await applyChanges(stack, changes);
+    if (what.note !== undefined) ctx.stderr.write(`${what.note}\n`);
+    await confirmWithPreview(ctx, info, stack, { operation: "up", action: what.action }, opts);
+    await operate(ctx, stack, "up", opts, what.message);
+  } catch (error) {
+    if (!fs.readFileSync(file).equals(before)) {
+      fs.writeFileSync(file, before);
+      ctx.stderr.write(`${path.basename(file)} is back to its content before this command.\n`);
+    }
+    throw error;
   }
-  ctx.stderr.write(
-    `Releasing ${service}:${tag} to ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it). ` +
-      "ECS replaces tasks one by one; if the new ones fail their health checks, the deployment " +
-      "circuit breaker rolls the service back to the previous task definition.\n",
-  );
-  await operate(ctx, stack, "up", opts, `release ${service} ${tag}`);
-  if (opts.json !== true) {
-    ctx.stdout.write(
-      `Released ${service}:${tag}. Check the rollout: npm run infra -- status --stack ${opts.stack}\n`,
-    );
-  }
-  return 0;
 }
 
 /** `scale` options: the new autoscaling bounds, for an autoscaled workload only. */
@@ -260,15 +274,13 @@ export async function scaleCommand(
   const workload = resolveWorkload(info, name);
   const current = scalingBoundsOf(opts.stack, ctx.projectDir, workload);
   const plan = planScale({ workload, stack: opts.stack, count, min, max }, current);
-  checkConfigChanges(opts.stack, ctx.projectDir, plan.changes);
-  await confirmProtected(ctx, info, `scale ${name} to ${count} in`, opts.yes);
-  const stack = await prepare(ctx, info, opts);
-  await applyChanges(stack, plan.changes);
-  ctx.stderr.write(
-    `Scaling ${name} to ${count} in ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it). ` +
-      `${describeScale(name, count, plan)}\n`,
-  );
   const bounds = `${min !== undefined ? ` --min ${min}` : ""}${max !== undefined ? ` --max ${max}` : ""}`;
-  await operate(ctx, stack, "up", opts, `scale ${name} ${count}${bounds}`);
+  await deployChanges(ctx, info, opts, plan.changes, {
+    action: `scale ${name} to ${count} in`,
+    message: `scale ${name} ${count}${bounds}`,
+    note:
+      `Scaling ${name} to ${count} in ${opts.stack} (Pulumi.${opts.stack}.yaml updated; commit it). ` +
+      describeScale(name, count, plan),
+  });
   return 0;
 }

@@ -3,7 +3,6 @@ import { BootstrapOptions, bootstrapCommand } from "./bootstrap";
 import type { CliContext } from "./context";
 import {
   outputsCommand,
-  releaseCommand,
   ScaleOptions,
   scaleCommand,
   StackCommand,
@@ -13,8 +12,17 @@ import {
 import { listStacks } from "../components/config/stack-files";
 import { checkNpmStack, NPM_STACK_HELP, resolveStack } from "../components/config/stack-option";
 import { CliError, describeError } from "./errors";
-import { logsCommand, releasesCommand, statusCommand } from "./observe";
+import { HistoryOptions, releasesCommand } from "./history";
+import { logsCommand, statusCommand } from "./observe";
+import {
+  PromoteOptions,
+  promoteCommand,
+  ReleaseOptions,
+  releaseCommand,
+  rollbackCommand,
+} from "./release";
 import { runCommand } from "./run-task";
+import { initCommand } from "./workspace";
 
 type Action = (...args: never[]) => Promise<number>;
 
@@ -35,9 +43,11 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 
 const DESCRIPTIONS: Record<StackCommand, string> = {
   preview: "show what a deploy would change",
-  up: "deploy the stack (prod needs --yes or a confirmation)",
-  refresh: "update the state from what exists in AWS",
-  destroy: "delete every resource of the stack (prod needs --yes or a confirmation)",
+  up: "deploy the stack (prod: a preview first, then --yes or a confirmation)",
+  refresh:
+    "update the state from what exists in AWS (prod: a preview first, then --yes or a confirmation)",
+  destroy:
+    "delete every resource of the stack (prod: a preview first, then --yes or a confirmation)",
 };
 
 /**
@@ -90,6 +100,14 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     command.action(run((opts: StackOptions) => stackCommand(ctx, name, opts)));
   }
 
+  stackOptions(
+    program
+      .command("init")
+      .description(
+        "create the stack in the configured backend (PULUMI_BACKEND_URL or backend.url in Pulumi.yaml); no other command creates one",
+      ),
+  ).action(run((opts: StackOptions) => initCommand(ctx, opts)));
+
   stackOptions(program.command("outputs").description("print the stack outputs (secrets masked)"))
     .option("--json", "print them as JSON")
     .action(run((opts: StackOptions) => outputsCommand(ctx, opts)));
@@ -109,31 +127,63 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
     program
       .command("release")
       .description(
-        "deploy a new image tag of a service (the circuit breaker rolls back a failed one)",
+        "deploy an image of a service or worker by digest: the tag must exist in the stack's ECR " +
+          "registry; the rollout is verified (a rolled-back deployment exits non-zero)",
       )
-      .argument("<service>", "a configured service, e.g. api")
+      .argument("<workload>", "a configured service (or a worker with a repository), e.g. api")
       .argument("<imageTag>", "the image tag to run, e.g. v1.4.2 or a git sha"),
   )
+    .option("--commit <sha>", "the app repository's commit the image was built from (recorded)")
     .option("--json", "print the summary as JSON")
     .option("-y, --yes", "confirm a release to a protected (prod) stack without asking")
     .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
     .action(
-      run((service: string, tag: string, opts: StackOptions) =>
+      run((service: string, tag: string, opts: ReleaseOptions) =>
         releaseCommand(ctx, service, tag, opts),
       ),
     );
 
+  program
+    .command("promote")
+    .description(
+      "release what runs in one stack to another, by digest, unchanged (e.g. --from dev --to prod)",
+    )
+    .argument("<workload>", "a configured service or worker")
+    .requiredOption("--from <stack>", "the stack whose released image to take, e.g. dev")
+    .requiredOption("--to <stack>", "the stack to release it to, e.g. prod")
+    .option("--secrets-provider <url>", "secrets provider, default $PULUMI_SECRETS_PROVIDER")
+    .option("--json", "print the summary as JSON")
+    .option("-y, --yes", "confirm a release to a protected (prod) stack without asking")
+    .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
+    .action(run((name: string, opts: PromoteOptions) => promoteCommand(ctx, name, opts)));
+
   stackOptions(
     program
       .command("releases")
-      .description("list a service's releases (task-definition revisions), to roll back to one")
-      .argument("<service>", "a configured service"),
+      .description(
+        "list a service's or worker's releases (task-definition revisions) newest first: time, tag, digest, which runs",
+      )
+      .argument("<workload>", "a configured service or worker"),
   )
     .option("--limit <n>", "how many revisions to show", "10")
     .option("--json", "print them as JSON")
+    .action(run((workload: string, opts: HistoryOptions) => releasesCommand(ctx, workload, opts)));
+
+  stackOptions(
+    program
+      .command("rollback")
+      .description(
+        "release an earlier revision's image again (default: the release before the running one), verified",
+      )
+      .argument("<workload>", "a configured service or worker")
+      .argument("[revision]", "a revision number or image tag from `releases`"),
+  )
+    .option("--json", "print the summary as JSON")
+    .option("-y, --yes", "confirm a rollback of a protected (prod) stack without asking")
+    .option("--policy-pack <dir>", "run a policy pack (repeatable)", collect, [])
     .action(
-      run((service: string, opts: StackOptions & { limit?: string }) =>
-        releasesCommand(ctx, service, opts),
+      run((workload: string, revision: string | undefined, opts: StackOptions & HistoryOptions) =>
+        rollbackCommand(ctx, workload, revision, opts),
       ),
     );
 
@@ -166,7 +216,9 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   stackOptions(
     program
       .command("status")
-      .description("desired/running/pending tasks and the latest rollout of every workload"),
+      .description(
+        "desired/running/pending tasks and the rollout of every workload (exits 1 while one has failed)",
+      ),
   )
     .option("--json", "print it as JSON")
     .action(run((opts: StackOptions) => statusCommand(ctx, opts)));

@@ -180,6 +180,13 @@ export interface WorkloadOutputs {
   readonly securityGroupId?: string;
   readonly subnetIds?: readonly string[];
   readonly url?: string;
+  /** The revision the last `up` registered (verified against ECS after every `up`). */
+  readonly taskDefinitionArn?: string;
+  readonly repositoryName?: string;
+  /** The account of the image's ECR registry. */
+  readonly registryId?: string;
+  readonly imageTag?: string;
+  readonly imageDigest?: string;
 }
 
 /** The stack outputs the operations commands read (the stack-output contract). */

@@ -16,7 +16,9 @@ const COMMANDS = [
   "destroy",
   "outputs",
   "release",
+  "promote",
   "releases",
+  "rollback",
   "run",
   "logs",
   "status",
@@ -61,8 +63,10 @@ describe("infra CLI: arguments", () => {
       refresh: ["--stack", "--json"],
       destroy: ["--stack", "--json", "--yes"],
       outputs: ["--stack", "--json"],
-      release: ["<service>", "<imageTag>", "--stack", "--yes", "--json"],
-      releases: ["<service>", "--stack", "--limit", "--json"],
+      release: ["<workload>", "<imageTag>", "--stack", "--commit", "--yes", "--json"],
+      promote: ["<workload>", "--from", "--to", "--yes", "--json"],
+      releases: ["<workload>", "--stack", "--limit", "--json"],
+      rollback: ["<workload>", "[revision]", "--stack", "--yes", "--json"],
       run: ["<workload>", "<command...>", "--stack"],
       logs: ["<workload>", "--stack", "--since", "--follow"],
       status: ["--stack", "--json"],
@@ -134,7 +138,8 @@ describe("infra CLI: arguments", () => {
     });
 
     it("says so in every command's --help", async () => {
-      for (const command of COMMANDS) {
+      // promote names two stacks, with --from and --to, and takes no --stack.
+      for (const command of COMMANDS.filter((c) => c !== "promote")) {
         const run = await runCli([command, "--help"]);
         assert.match(
           run.stdout.replace(/\s+/g, " "),
@@ -154,7 +159,10 @@ describe("infra CLI: arguments", () => {
       ["destroy"],
       ["outputs"],
       ["release", "api", "v2"],
+      // promote names its stacks with --from and --to; the broken one is the source.
+      ["promote", "api", "--from", "dev", "--to", "prod"],
       ["releases", "api"],
+      ["rollback", "api"],
       ["run", "api", "--", "true"],
       ["logs", "api"],
       ["status"],
@@ -167,7 +175,8 @@ describe("infra CLI: arguments", () => {
       const projectDir = makeProject({ ...STACK_FILES, "Pulumi.dev.yaml": devFile });
       for (const argv of INVOCATIONS) {
         const [command = "", ...rest] = argv;
-        const run = await runCli([command, "--stack", "dev", ...rest], {
+        const stack = command === "promote" ? [] : ["--stack", "dev"];
+        const run = await runCli([command, ...stack, ...rest], {
           projectDir,
           interactive: true,
         });
@@ -290,11 +299,11 @@ describe("infra CLI: arguments", () => {
       );
     });
 
-    it("release only takes a service, and lists the services", async () => {
-      const run = await runCli(["release", "jobs", "v2", "--stack", "dev"]);
+    it("release refuses an unknown workload, listing the services and workers", async () => {
+      const run = await runCli(["release", "web", "v2", "--stack", "dev"]);
       assertOneLineError(
         run,
-        'Unknown service "jobs" in stack dev. Configured: api, notifications.',
+        'Unknown service or worker "web" in stack dev. Configured: api, notifications, jobs (worker).',
       );
     });
 

@@ -10,7 +10,6 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
-  ListTaskDefinitionsCommand,
   RunTaskCommand,
 } from "@aws-sdk/client-ecs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -328,7 +327,7 @@ describe("infra CLI: AWS commands", () => {
   });
 
   describe("status", () => {
-    it("shows desired/running/pending and the latest rollout of every workload", async () => {
+    it("shows desired/running/pending and the rollout of every workload, exit 1 while one FAILED", async () => {
       ecs.on(DescribeServicesCommand).resolves({
         services: [
           {
@@ -362,7 +361,11 @@ describe("infra CLI: AWS commands", () => {
         ],
       });
       const run = await runCli(["status", "--stack", "dev"], { env: ENV, stack: deployedStack() });
-      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.code, 1, run.stderr);
+      assert.equal(
+        run.stderr,
+        "A rollout has failed in stack dev: see `npm run infra -- releases <workload> --stack dev` and roll back or release again.\n",
+      );
       assert.deepEqual(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input, {
         cluster: "vitcord-dev",
         services: ["vitcord-dev-api", "vitcord-dev-jobs"],
@@ -380,6 +383,53 @@ describe("infra CLI: AWS commands", () => {
       );
     });
 
+    it("a deployment ECS rolled back shows ROLLED_BACK against the revision the up registered", async () => {
+      const registered = { taskDefinitionArn: `${API_TD}:8` };
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [
+          {
+            serviceName: "vitcord-dev-api",
+            desiredCount: 1,
+            runningCount: 1,
+            pendingCount: 0,
+            // The circuit breaker's rollback: a new PRIMARY deployment on the last COMPLETED one.
+            deployments: [
+              { status: "PRIMARY", taskDefinition: `${API_TD}:7`, rolloutState: "COMPLETED" },
+            ],
+          },
+          {
+            serviceName: "vitcord-dev-jobs",
+            desiredCount: 1,
+            runningCount: 1,
+            pendingCount: 0,
+            deployments: [{ status: "PRIMARY", rolloutState: "COMPLETED" }],
+          },
+        ],
+      });
+      const stack = deployedStack({
+        services: { api: { ...workload("api"), ...registered } },
+      });
+      const run = await runCli(["status", "--stack", "dev"], { env: ENV, stack });
+      assert.equal(run.code, 1, run.stderr);
+      const lines = run.stdout.split("\n");
+      assert.match(lines[1] ?? "", /^api\s+service\s+1\s+1\s+0\s+ROLLED_BACK$/);
+      assert.match(lines[3] ?? "", /^jobs\s+worker\s+1\s+1\s+0\s+COMPLETED$/);
+      assert.equal(lines[4], "api: ECS runs vitcord-dev-api:7, not vitcord-dev-api:8");
+
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [
+          {
+            serviceName: "vitcord-dev-api",
+            deployments: [
+              { status: "PRIMARY", taskDefinition: `${API_TD}:8`, rolloutState: "COMPLETED" },
+            ],
+          },
+        ],
+      });
+      const healthy = await runCli(["status", "--stack", "dev"], { env: ENV, stack });
+      assert.equal(healthy.code, 0, healthy.stderr);
+    });
+
     it("--json gives the same rows to machines", async () => {
       ecs.on(DescribeServicesCommand).resolves({ services: [] });
       const run = await runCli(["status", "--stack", "dev", "--json"], {
@@ -395,105 +445,6 @@ describe("infra CLI: AWS commands", () => {
           ["notifications", "not deployed"],
           ["jobs", "not deployed"],
         ],
-      );
-    });
-  });
-
-  describe("releases", () => {
-    it("lists the family's revisions with their image tags, newest first, and how to roll back", async () => {
-      // As ECS answers with sort DESC: a family the prefix also matches (api-admin) sorts first,
-      // and a page may hold fewer than maxResults with a nextToken.
-      ecs
-        .on(ListTaskDefinitionsCommand)
-        .resolvesOnce({
-          taskDefinitionArns: [`${API_TD}-admin:9`, `${API_TD}-admin:8`],
-          nextToken: "p2",
-        })
-        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:3`, `${API_TD}:2`], nextToken: "p3" })
-        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:1`] });
-      for (const [revision, tag] of [
-        [3, "v1.5.0"],
-        [2, "v1.4.2"],
-        [1, "v1.4.1"],
-      ] as const) {
-        ecs
-          .on(DescribeTaskDefinitionCommand, { taskDefinition: `${API_TD}:${revision}` })
-          .resolves({
-            taskDefinition: {
-              revision,
-              registeredAt: new Date(Date.UTC(2026, 0, revision)),
-              containerDefinitions: [
-                container("api", `123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:${tag}`),
-              ],
-            },
-          });
-      }
-      ecs.on(DescribeServicesCommand).resolves({ services: [{ taskDefinition: `${API_TD}:3` }] });
-
-      const run = await runCli(["releases", "api", "--stack", "dev"], {
-        env: ENV,
-        stack: deployedStack(),
-      });
-      assert.equal(run.code, 0, run.stderr);
-      assert.deepEqual(
-        ecs.commandCalls(ListTaskDefinitionsCommand).map((c) => c.args[0].input),
-        [undefined, "p2", "p3"].map((nextToken) => ({
-          familyPrefix: "vitcord-dev-api",
-          sort: "DESC",
-          maxResults: 100,
-          nextToken,
-        })),
-      );
-      const lines = run.stdout.trimEnd().split("\n");
-      assert.match(lines[0] ?? "", /^REVISION\s+REGISTERED\s+TAG\s+IMAGE/);
-      assert.match(
-        lines[1] ?? "",
-        /^3\s+2026-01-03T00:00:00.000Z\s+v1\.5\.0\s+\S+api:v1\.5\.0\s+← running$/,
-      );
-      assert.match(lines[2] ?? "", /^2\s+2026-01-02T00:00:00.000Z\s+v1\.4\.2\s/);
-      assert.match(lines[3] ?? "", /^1\s+2026-01-01T00:00:00.000Z\s+v1\.4\.1\s/);
-      assert.equal(lines.length, 5, "the -admin family is not listed");
-      assert.equal(
-        lines[4],
-        "Roll back by releasing an earlier tag again: npm run infra -- release api v1.4.2 --stack dev",
-      );
-    });
-
-    it("stops paging once --limit revisions of the family are found", async () => {
-      ecs
-        .on(ListTaskDefinitionsCommand)
-        .resolvesOnce({ taskDefinitionArns: [`${API_TD}-admin:9`], nextToken: "p2" })
-        .resolvesOnce({ taskDefinitionArns: [`${API_TD}:3`, `${API_TD}:2`], nextToken: "p3" });
-      ecs.on(DescribeTaskDefinitionCommand).callsFake((input: { taskDefinition: string }) => ({
-        taskDefinition: {
-          revision: Number(input.taskDefinition.split(":").pop()),
-          containerDefinitions: [container("api")],
-        },
-      }));
-      ecs.on(DescribeServicesCommand).resolves({ services: [] });
-      const run = await runCli(["releases", "api", "--stack", "dev", "--limit", "2", "--json"], {
-        env: ENV,
-        stack: deployedStack(),
-      });
-      assert.equal(run.code, 0, run.stderr);
-      assert.equal(ecs.commandCalls(ListTaskDefinitionsCommand).length, 2);
-      assert.deepEqual(
-        (JSON.parse(run.stdout) as { releases: { revision: number }[] }).releases.map(
-          (r) => r.revision,
-        ),
-        [3, 2],
-      );
-    });
-
-    it("only lists services", async () => {
-      const run = await runCli(["releases", "jobs", "--stack", "dev"], {
-        env: ENV,
-        stack: deployedStack(),
-      });
-      assert.equal(run.code, 1);
-      assert.equal(
-        run.stderr,
-        'error: Unknown service "jobs" in stack dev. Configured: api, notifications.\n',
       );
     });
   });
