@@ -7,6 +7,7 @@
 /** Types with no charge of their own (or whose charge another line carries), with why. */
 export const FREE_TYPES: Readonly<Record<string, string>> = {
   "pulumi:providers:aws": "a Pulumi provider, not a cloud resource",
+  "pulumi:pulumi:StackReference": "reads the stack's own last outputs, not a cloud resource",
   "aws:iam/role:Role": "IAM has no charge",
   "aws:iam/rolePolicy:RolePolicy": "IAM has no charge",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "IAM has no charge",

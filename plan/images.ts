@@ -1,7 +1,10 @@
 /**
- * The images a workload runs, read from its task definition's containers, and the stack's own ECR
- * repository each comes from (a worker may run a web service's image: prod's jobs runs the api's).
+ * The images a workload runs, read from its task definition's containers, and the ECR repository
+ * each comes from: a service's shared `vitcord/<service>` repository, wherever it is (prod pulls
+ * from dev's), or a repository the stack declares. A worker may run a web service's image: prod's
+ * jobs runs the api's.
  */
+import { REPOSITORY_PREFIX } from "../components/config/registry";
 import {
   list,
   obj,
@@ -36,12 +39,32 @@ function containers(definition: RecordedResource): Record<string, unknown>[] {
   }
 }
 
+/** `<account>.dkr.ecr.<region>.amazonaws.com/vitcord/<service>` then `:<tag>` or `@<digest>`. */
+const SHARED_REPOSITORY_IMAGE = new RegExp(
+  `^\\d{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.amazonaws\\.com/(${REPOSITORY_PREFIX}/([a-z0-9-]+))[:@](.+)$`,
+);
+
 function imageOf(
   all: readonly RecordedResource[],
   container: Record<string, unknown>,
 ): WorkloadImage {
   const image = str(container.image) ?? null;
   const name = str(container.name) ?? "?";
+  const shared = image === null ? null : SHARED_REPOSITORY_IMAGE.exec(image);
+  if (shared !== null) {
+    const [, repository, service, reference] = shared;
+    // A shared repository belongs to its web service, whichever stack created it.
+    return {
+      container: name,
+      image,
+      repository: {
+        name: repository!,
+        component: service!,
+        componentType: "vitcord:service:LoadBalancedService",
+      },
+      reference: reference!,
+    };
+  }
   for (const repository of all.filter((r) => r.type === TYPES.repository)) {
     const url = str(repository.state.repositoryUrl);
     if (url === undefined || image === null) continue;
@@ -84,7 +107,7 @@ function whose(component: string, type: string): string {
 }
 
 /**
- * One image in words, for a workload in `component`: "ECR repository prod/api, tag 1.0.0 (the api
+ * One image in words, for a workload in `component`: "ECR repository vitcord/api, tag 1.0.0 (the api
  * service's image)" when it runs another component's image; a digest shows its first 12 digits.
  */
 export function describeImage(image: WorkloadImage, component: string): string {

@@ -24,7 +24,8 @@ import {
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
 
-export type ComponentKind = "network" | "cluster" | "service" | "queue" | "worker" | "other";
+export type ComponentKind =
+  "network" | "cluster" | "registry" | "service" | "queue" | "worker" | "other";
 
 export interface InventoryComponent {
   readonly component: string;
@@ -108,6 +109,10 @@ function summarize(
   if (group !== undefined) {
     return { kind: "cluster", summary: clusterSummary(all, group, members) };
   }
+  const repositories = ofType(members, TYPES.repository);
+  if (repositories.length > 0 && ofType(members, TYPES.service).length === 0) {
+    return { kind: "registry", summary: registrySummary(repositories, members) };
+  }
   const services = ofType(members, TYPES.service);
   if (services.length > 0) {
     const web = ofType(members, TYPES.loadBalancer, TYPES.albLoadBalancer).length > 0;
@@ -121,6 +126,20 @@ function summarize(
     return { kind: "queue", summary: `${owner.name}: ${queuesPhrase(queues)}` };
   const where = owner.type === STACK_OWNER.type ? "declared at the top of the program" : "";
   return { kind: "other", summary: where || plural(members.length, "resource") };
+}
+
+/** "shared ECR repositories vitcord/api, vitcord/notifications (kept on delete); pulled by 1 other account" */
+export function registrySummary(
+  repositories: readonly RecordedResource[],
+  members: readonly RecordedResource[],
+): string {
+  const names = repositories.map((r) => str(r.inputs.name) ?? r.name).join(", ");
+  const policy = ofType(members, "aws:ecr/repositoryPolicy:RepositoryPolicy")[0];
+  const statement = policy === undefined ? undefined : str(policy.inputs.policy);
+  const accounts =
+    statement === undefined ? 0 : new Set(statement.match(/arn:aws:iam::\d{12}:root/g) ?? []).size;
+  const pulled = accounts === 0 ? "" : `; pulled by ${plural(accounts, "other account")}`;
+  return `shared ECR repositories ${names} (kept on delete)${pulled}`;
 }
 
 /** "VPC 10.20.0.0/16 across 3 AZs; NAT: 3 gateways, one per AZ; S3 gateway endpoint; …" */

@@ -143,12 +143,14 @@ export function ownerOf(resources: readonly RecordedResource[], resource: Record
 
 /**
  * The order components are shown in, as the program wires them: the stack's own resources, the
- * network, the cluster, the web services, the queues, the workers; anything else last.
+ * network, the cluster, the shared image repositories, the web services, the queues, the workers;
+ * anything else last.
  */
 const COMPONENT_ORDER: readonly string[] = [
   STACK_OWNER.type,
   "vitcord:network:PrivateNetwork",
   "vitcord:cluster:Ec2Cluster",
+  "vitcord:registry:SharedRepositories",
   "vitcord:service:LoadBalancedService",
   "vitcord:service:WorkerQueue",
   "vitcord:service:FargateWorker",

@@ -47,6 +47,7 @@ describe("plan: inventory", () => {
         "stack:other",
         "network:network",
         "cluster:cluster",
+        "registry:registry",
         "api:service",
         "notifications:service",
         "jobs-queue:queue",
@@ -56,6 +57,10 @@ describe("plan: inventory", () => {
     assert.equal(
       components.find((c) => c.kind === "queue")?.summary,
       "jobs-queue: SQS queue + dead-letter queue",
+    );
+    assert.equal(
+      components.find((c) => c.kind === "registry")?.summary,
+      "shared ECR repositories vitcord/api, vitcord/notifications (kept on delete)",
     );
   });
 

@@ -135,17 +135,19 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 117);
-    assert.equal(prodJson.inventory.resourceCount, 108);
+    assert.equal(prodJson.resources.length, 114);
+    assert.equal(prodJson.inventory.resourceCount, 105);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
     assert.ok(
-      prod.includes("\n    image: ECR repository prod/api, tag 1.0.0 (the api service's image)\n"),
+      prod.includes(
+        "\n    image: ECR repository vitcord/api, tag 1.0.0 (the api service's image)\n",
+      ),
       prod,
     );
-    assert.ok(prod.includes("\n    image: ECR repository prod/api, tag 1.0.0\n"));
-    assert.ok(prod.includes("\n    image: ECR repository prod/notifications, tag 1.0.0\n"));
+    assert.ok(prod.includes("\n    image: ECR repository vitcord/api, tag 1.0.0\n"));
+    assert.ok(prod.includes("\n    image: ECR repository vitcord/notifications, tag 1.0.0\n"));
     assert.ok(dev.includes("\n    image: public.ecr.aws/docker/library/ruby:3.3-slim\n"));
     for (const [text, json] of [
       [dev, devJson],
@@ -164,7 +166,7 @@ describe("plan text: fits a terminal", function () {
     }
     const jobs = prodJson.inventory.components.find((c) => c.component === "jobs")!;
     assert.deepEqual(jobs.images?.[0]?.repository, {
-      name: "prod/api",
+      name: "vitcord/api",
       component: "api",
       componentType: "vitcord:service:LoadBalancedService",
     });
@@ -198,8 +200,8 @@ describe("plan text: fits a terminal", function () {
       text.includes(
         `\nMonthly cost estimate (USD, ap-southeast-2, list prices): $0.00 + ${unpriced} unpriced items — INCOMPLETE\n` +
           "  The price table has no ap-southeast-2 price for NAT gateways, public IPv4, CloudWatch Logs, EC2\n" +
-          "  instances, EBS volumes, load balancers, S3 storage, ECR storage and Fargate: " +
-          `${missingItems} items are not in\n  the total.\n`,
+          "  instances, EBS volumes, load balancers, S3 storage and Fargate: " +
+          `${missingItems} items are not in the total.\n`,
       ),
       text,
     );

@@ -134,11 +134,16 @@ describe("rules over the dev and prod stacks", () => {
     );
   });
 
-  it("VIT-OPS-01: every stateful resource in prod is protected and retained; none in dev", () => {
+  it("VIT-OPS-01: every stateful resource in prod is protected and retained; in dev only the shared repositories are retained", () => {
     for (const stack of ["dev", "prod"] as const) {
       const stateful = runs[stack].resources.filter((r) => STATEFUL_TYPES.includes(r.type));
-      assert.ok(stateful.length >= 3, `${stack} declares load balancers, queues and repositories`);
+      assert.ok(stateful.length >= 3, `${stack} declares load balancers and queues`);
       for (const r of stateful) {
+        // Dev creates the image repositories prod pulls from: never deleted with dev.
+        if (stack === "dev" && r.type === "aws:ecr/repository:Repository") {
+          assert.deepEqual(r.options, { protect: false, retainOnDelete: true }, r.name);
+          continue;
+        }
         const expected = stack === "prod";
         assert.deepEqual(
           r.options,

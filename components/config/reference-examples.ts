@@ -93,6 +93,16 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     },
   },
   {
+    key: "vitcord-infra:registry",
+    caption:
+      "A prod stack in its own AWS account that runs the images of dev's account (whose stack lists this account in `pullAccounts`).",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "prod",
+      "vitcord-infra:registry": { createRepositories: false, account: "210987654321" },
+    },
+  },
+  {
     key: "vitcord-infra:services",
     caption:
       "A dev web service that serves HTTP on its load balancer's address from a public image, scaling on CPU.",
