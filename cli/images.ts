@@ -1,6 +1,11 @@
 // Images in ECR: a release is a workload plus an image digest; the tag is for humans. These
 // helpers resolve a tag (or check a digest) in the stack's registry before anything deploys.
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from "@aws-sdk/client-ecr";
 import { CliError } from "./errors";
 
 /** An image digest as ECR and the stack config write it. */
@@ -91,4 +96,41 @@ export function pushCommand(
     `aws ecr get-login-password --region ${region} | docker login --username AWS --password-stdin ${host} && ` +
     `docker push ${registryUrl(account, region, repositoryName)}:${tag}`
   );
+}
+
+/**
+ * Adds `tag` to the image `digest` (the same manifest put again under another tag), so that the
+ * repository's lifecycle policy, which keeps every `release-*` image, never expires an image a kept
+ * task definition revision runs. Returns a warning instead of failing: a deployer that may only
+ * pull from another account's registry cannot tag there, and the release itself is still right.
+ */
+export async function tagImage(
+  ecr: ECRClient,
+  ref: { registryId?: string; repositoryName: string; digest: string },
+  tag: string,
+): Promise<string | undefined> {
+  const where = { registryId: ref.registryId, repositoryName: ref.repositoryName };
+  try {
+    const { images = [] } = await ecr.send(
+      new BatchGetImageCommand({ ...where, imageIds: [{ imageDigest: ref.digest }] }),
+    );
+    const image = images[0];
+    if (image?.imageManifest === undefined) return `no manifest for ${ref.digest}`;
+    await ecr.send(
+      new PutImageCommand({
+        ...where,
+        imageManifest: image.imageManifest,
+        ...(image.imageManifestMediaType !== undefined
+          ? { imageManifestMediaType: image.imageManifestMediaType }
+          : {}),
+        imageDigest: ref.digest,
+        imageTag: tag,
+      }),
+    );
+    return undefined;
+  } catch (error) {
+    // The tag is there already: nothing to do.
+    if ((error as Error).name === "ImageAlreadyExistsException") return undefined;
+    return `${(error as Error).name}: ${(error as Error).message.split("\n")[0] ?? ""}`;
+  }
 }

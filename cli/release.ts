@@ -3,14 +3,14 @@
 // app commit, then `up` deploys it and the rollout is verified (rollout.ts, from deploy.ts).
 import * as os from "node:os";
 import { parseStackConfig } from "../components/config";
-import { repositoryName } from "../components/config/registry";
+import { releaseTag, repositoryName } from "../components/config/registry";
 import { readStackConfig } from "../components/config/stack-files";
 import { accountOfArn, checkCredentials } from "./aws";
 import type { CliContext } from "./context";
 import { deployChanges, StackOptions } from "./deploy";
 import { CliError, PulumiNotInstalledError } from "./errors";
 import { HistoryOptions, pickRollback, readHistory, shortDigest } from "./history";
-import { findImage, IMAGE_DIGEST, pushCommand } from "./images";
+import { findImage, IMAGE_DIGEST, pushCommand, tagImage } from "./images";
 import {
   ConfigChange,
   configValueAt,
@@ -201,6 +201,18 @@ async function releaseToStack(
     throw new CliError(
       `The image ${wanted} in ${where} has no tag: pass the tag to release (e.g. its version), or tag it in ECR.`,
     );
+  }
+  // The release-<digest> tag keeps the image from the lifecycle policy as long as ECR has it.
+  const keep = releaseTag(found.digest);
+  if (!found.tags.includes(keep)) {
+    const ref = { ...registry, registryId: registry.account, digest: found.digest };
+    const problem = await tagImage(aws.ecr, ref, keep);
+    if (problem !== undefined) {
+      ctx.stderr.write(
+        `warning: could not tag ${registry.repositoryName}@${found.digest} as ${keep} (${problem}); ` +
+          "the repository's lifecycle policy may expire it once it is no longer among the newest images.\n",
+      );
+    }
   }
   const entry = (configValueAt(opts.stack, ctx.projectDir, [`${workload.kind}s`, workload.name]) ??
     {}) as WorkloadEntry;

@@ -2,7 +2,12 @@
 // digest before anything changes, the stack file gets tag, digest, releaser and commit, and the
 // rollout is verified after the up (a rolled-back deployment exits non-zero with its events).
 import * as assert from "node:assert/strict";
-import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
+import {
+  BatchGetImageCommand,
+  DescribeImagesCommand,
+  ECRClient,
+  PutImageCommand,
+} from "@aws-sdk/client-ecr";
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -28,6 +33,8 @@ const API_TD = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/vitcord-dev-api
 const JOBS_TD = `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/vitcord-dev-jobs`;
 const digest = (c: string) => `sha256:${c.repeat(64)}`;
 const D8 = digest("8");
+const MANIFEST = '{"schemaVersion":2}';
+const OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 
 /** The outputs of an up that registered api:8 and jobs:3 (the stack-output contract). */
 function outputs(stack = "dev"): OutputMap {
@@ -87,6 +94,10 @@ describe("infra CLI: release, promote, rollback, releases", () => {
     ecr
       .on(DescribeImagesCommand)
       .resolves({ imageDetails: [{ imageDigest: D8, imageTags: ["v1.4.2"] }] });
+    ecr.on(BatchGetImageCommand).resolves({
+      images: [{ imageManifest: MANIFEST, imageManifestMediaType: OCI_MANIFEST }],
+    });
+    ecr.on(PutImageCommand).resolves({});
   });
   after(() => {
     sts.restore();
@@ -111,6 +122,15 @@ describe("infra CLI: release, promote, rollback, releases", () => {
         registryId: ACCOUNT,
         repositoryName: "vitcord/api",
         imageIds: [{ imageTag: "v1.4.2" }],
+      });
+      // The release-<digest> tag that the lifecycle policy never expires.
+      assert.deepEqual(ecr.commandCalls(PutImageCommand)[0]?.args[0].input, {
+        registryId: ACCOUNT,
+        repositoryName: "vitcord/api",
+        imageManifest: MANIFEST,
+        imageManifestMediaType: OCI_MANIFEST,
+        imageDigest: D8,
+        imageTag: "release-888888888888",
       });
       assert.deepEqual(calls(run.stack), [
         set("services.api.imageTag", "v1.4.2"),
@@ -321,6 +341,10 @@ describe("infra CLI: release, promote, rollback, releases", () => {
           healthy("vitcord-prod-jobs", `${JOBS_TD}:3`),
         ],
       });
+      // prod's deployer may only pull: tagging fails, the promote goes on with a warning.
+      ecr
+        .on(PutImageCommand)
+        .rejects(Object.assign(new Error("not allowed"), { name: "AccessDeniedException" }));
       const stack = deployedStack("prod");
       const run = await runCli(["promote", "api", "--from", "dev", "--to", "prod", "--yes"], {
         env: CI_ENV,
@@ -333,6 +357,12 @@ describe("infra CLI: release, promote, rollback, releases", () => {
         repositoryName: "vitcord/api",
         imageIds: [{ imageDigest: D8 }],
       });
+      assert.ok(
+        run.stderr.includes(
+          `warning: could not tag vitcord/api@${D8} as release-888888888888 (AccessDeniedException: not allowed); `,
+        ),
+        run.stderr,
+      );
       assert.deepEqual(
         calls(stack).filter((c) => c[0] === "set" || c[0] === "up"),
         [
@@ -463,10 +493,13 @@ describe("infra CLI: release, promote, rollback, releases", () => {
 
     it("rollback without a revision releases the one before the running one, by digest", async () => {
       history();
-      ecr.on(DescribeImagesCommand).resolves({ imageDetails: [{ imageDigest: D[2] }] });
+      ecr.on(DescribeImagesCommand).resolves({
+        imageDetails: [{ imageDigest: D[2], imageTags: ["v1.4.2", "release-222222222222"] }],
+      });
       const stack = deployedStack();
       const run = await runCli(["rollback", "api", "--stack", "dev"], { env: CI_ENV, stack });
       assert.equal(run.code, 0, run.stderr);
+      assert.equal(ecr.commandCalls(PutImageCommand).length, 0, "tagged at its release already");
       assert.deepEqual(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input, {
         registryId: ACCOUNT,
         repositoryName: "vitcord/api",
