@@ -31,6 +31,14 @@ export function parseCommit(commit: string | undefined): string | undefined {
       `Invalid --commit ${JSON.stringify(commit)}: a git commit hash, 7 to 64 lowercase hex digits.`,
     );
   }
+  // `pulumi config set --path` stores a value that parses as an integer as a YAML number (so
+  // 0123456 would become 123456): a short hash of digits only must be given in full.
+  if (/^\d+$/.test(commit) && commit.length < 40) {
+    throw new CliError(
+      `Invalid --commit ${JSON.stringify(commit)}: a hash of digits only would be stored as a number; ` +
+        "pass the full 40-digit hash (e.g. $GITHUB_SHA).",
+    );
+  }
   return commit;
 }
 

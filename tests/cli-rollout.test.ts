@@ -203,6 +203,16 @@ describe("rollouts and release history", () => {
         () => parseCommit("main"),
         new CliError('Invalid --commit "main": a git commit hash, 7 to 64 lowercase hex digits.'),
       );
+      // Digits only: Pulumi's `config set --path` would store it as a number.
+      assert.throws(
+        () => parseCommit("0123456"),
+        new CliError(
+          'Invalid --commit "0123456": a hash of digits only would be stored as a number; ' +
+            "pass the full 40-digit hash (e.g. $GITHUB_SHA).",
+        ),
+      );
+      const full = "1234567890".repeat(4);
+      assert.equal(parseCommit(full), full);
     });
   });
 
