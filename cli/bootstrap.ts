@@ -266,6 +266,20 @@ function repositoryCreators(ctx: CliContext, stacks: readonly string[]): string[
   });
 }
 
+/**
+ * The configured images that do not exist in the registry, as missing checks with their fixes.
+ * `up` refuses to start with any (prod's first up would otherwise wait for tasks that can never
+ * pull their image until it times out).
+ */
+export async function missingImages(ctx: CliContext, info: StackInfo): Promise<Check[]> {
+  const clients = ctx.aws(info.region);
+  const caller = accountOfArn(await checkCredentials(clients.sts)) ?? "";
+  const plan = planBootstrap(ctx.projectDir, info.stack, caller);
+  const checks: Check[] = [];
+  for (const image of plan.images) checks.push(await checkImage(clients.ecr, plan, image, info));
+  return checks.filter((check) => check.status === "missing");
+}
+
 export async function bootstrapCommand(
   ctx: CliContext,
   opts: BootstrapOptions,

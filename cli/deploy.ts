@@ -3,9 +3,11 @@ import * as path from "node:path";
 import type { OpMap, OutputMap, UpdateSummary } from "@pulumi/pulumi/automation";
 import { readStackFile } from "../components/config/stack-files";
 import { checkCredentials } from "./aws";
+import { missingImages } from "./bootstrap";
+import { formatChecks } from "./bootstrap-plan";
 import { confirmWithPreview } from "./confirm";
 import type { AutomationStack, CliContext } from "./context";
-import { PulumiNotInstalledError } from "./errors";
+import { CliError, PulumiNotInstalledError } from "./errors";
 import { checkCleanTree } from "./git";
 import { countChanges, formatChanges, formatDuration, Progress } from "./progress";
 import { describeScale, planScale, scalingBoundsOf } from "./scale";
@@ -160,6 +162,18 @@ function serviceUrls(outputs: OutputMap | undefined): Record<string, string> {
   return urls;
 }
 
+/** An `up` whose images are not in the registry would only wait for tasks that cannot start. */
+async function refuseMissingImages(ctx: CliContext, info: StackInfo): Promise<void> {
+  const missing = await missingImages(ctx, info);
+  if (missing.length === 0) return;
+  throw new CliError(
+    `Refusing to up stack ${info.stack}: ${missing.length === 1 ? "an image it runs does" : `${missing.length} images it runs do`} ` +
+      "not exist, so its tasks could not start and the up would wait until it times out. " +
+      `Nothing was changed.\n${formatChecks(missing).trimEnd()}\n` +
+      `Or run \`npm run infra -- bootstrap --stack ${info.stack}\` to check everything a first up needs.`,
+  );
+}
+
 /** `preview | up | refresh | destroy --stack <name>`. */
 export async function stackCommand(
   ctx: CliContext,
@@ -171,7 +185,10 @@ export async function stackCommand(
     command === "preview" || command === "up"
       ? loadStack(opts.stack, ctx.projectDir)
       : peekStack(opts.stack, ctx.projectDir);
-  if (command === "up") await checkWorkingTree(ctx, info, "up");
+  if (command === "up") {
+    await checkWorkingTree(ctx, info, "up");
+    await refuseMissingImages(ctx, info);
+  }
   const stack = await prepare(ctx, info, opts);
   if (command !== "preview") {
     await confirmWithPreview(ctx, info, stack, { operation: command, action: command }, opts);

@@ -2,6 +2,7 @@
 import * as assert from "node:assert/strict";
 import { DescribeServicesCommand, ECSClient, ListTasksCommand } from "@aws-sdk/client-ecs";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { mockClient } from "aws-sdk-client-mock";
 import { CliError } from "../cli/errors";
 import { imageParts, pickRollback, Release, releaseOf } from "../cli/history";
@@ -219,14 +220,21 @@ describe("rollouts and release history", () => {
   describe("after a plain up", () => {
     const sts = mockClient(STSClient);
     const ecs = mockClient(ECSClient);
+    const ecr = mockClient(ECRClient);
     beforeEach(() => {
       sts.reset();
       ecs.reset();
+      ecr.reset();
       sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:iam::123456789012:user/ci" });
+      // The images the stack file names exist (up checks that before it starts).
+      ecr.on(DescribeImagesCommand).resolves({
+        imageDetails: [{ imageDigest: `sha256:${"cd".repeat(32)}`, imageTags: ["v1.0.0"] }],
+      });
     });
     after(() => {
       sts.restore();
       ecs.restore();
+      ecr.restore();
     });
 
     const stack = () => {

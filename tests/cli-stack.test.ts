@@ -3,6 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { DescribeImagesCommand, ECRClient } from "@aws-sdk/client-ecr";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import type { GitRunner } from "../cli/git";
@@ -25,13 +26,50 @@ function calls(stack: FakeStack) {
   return stack.calls.map((call) => [call.method, ...shape(call.args)]);
 }
 
+const DIGEST = `sha256:${"ab".repeat(32)}`;
+
 describe("infra CLI: stack operations", () => {
   const sts = mockClient(STSClient);
+  const ecr = mockClient(ECRClient);
   beforeEach(() => {
     sts.reset();
     sts.on(GetCallerIdentityCommand).resolves({ Arn: "arn:aws:iam::123456789012:user/ci" });
+    // Every image the stack files name exists (up checks that first).
+    ecr.reset();
+    ecr.on(DescribeImagesCommand).resolves({
+      imageDetails: [{ imageDigest: DIGEST, imageTags: ["v1.0.0"] }],
+    });
   });
-  after(() => sts.restore());
+  after(() => {
+    sts.restore();
+    ecr.restore();
+  });
+
+  describe("up checks that the images it would run exist", () => {
+    it("refuses prod's up when an image is not in the registry, before opening the stack", async () => {
+      ecr
+        .on(DescribeImagesCommand)
+        .rejects(Object.assign(new Error("not found"), { name: "ImageNotFoundException" }));
+      const run = await runCli(["up", "--stack", "prod", "--yes"], { env: { ...ENV, CI: "true" } });
+      assert.equal(run.code, 1);
+      assert.equal(
+        run.stderr,
+        "error: Refusing to up stack prod: an image it runs does not exist, so its tasks could not " +
+          "start and the up would wait until it times out. Nothing was changed.\n" +
+          "missing  image vitcord/api:v1.0.0 (api): not in account 123456789012: " +
+          "tasks could not pull it and the first up would wait until it times out\n" +
+          "         fix: promote what dev runs: npm run infra -- promote api --from dev --to prod; " +
+          "or push vitcord/api:v1.0.0 to account 123456789012\n" +
+          "Or run `npm run infra -- bootstrap --stack prod` to check everything a first up needs.\n",
+      );
+      assert.deepEqual(run.opened, []);
+      assert.deepEqual(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input, {
+        registryId: "123456789012",
+        repositoryName: "vitcord/api",
+        imageIds: [{ imageTag: "v1.0.0" }],
+      });
+    });
+  });
 
   describe("preview | up | refresh | destroy", () => {
     it("preview opens the stack over the project directory and previews with live events", async () => {
