@@ -32,6 +32,19 @@ function problems(values: Record<string, unknown>): readonly string[] {
 }
 
 describe("stack config", () => {
+  it("refuses, under `pulumi up` too, a key in a namespace that is neither the project's nor a provider's", () => {
+    assert.deepEqual(
+      problems({ environment: "dev", "vitcrd-infra:services": { api: { imageTag: "v1" } } }),
+      [
+        'config key "vitcrd-infra:services" is in an unknown namespace "vitcrd-infra"; ' +
+          'this project\'s keys start with "vitcord-infra:" (provider keys: aws:, awsx:, pulumi:)',
+      ],
+    );
+    // Provider keys pass.
+    const config = parseStackConfig("dev", raw({ environment: "dev", "aws:profile": "vitcord" }));
+    assert.equal(config.environment, "dev");
+  });
+
   describe("defaults per environment", () => {
     it("gives dev a single NAT gateway, 2 AZs and 14 days of logs", () => {
       const config = parseStackConfig("dev", raw({ environment: "dev" }));

@@ -4,6 +4,7 @@ import { ENVIRONMENTS, Environment } from "./environment";
 import { regionProblem } from "./regions";
 import { environmentSchema, ProjectConfig, stackSchema } from "./schema";
 import { certificateRegionProblems } from "./service";
+import { namespaceProblem } from "./stack-files";
 
 export * from "./cluster";
 export * from "./environment";
@@ -45,6 +46,12 @@ export function parseStackConfig(stack: string, rawConfig: Record<string, string
   }
 
   const problems: string[] = [];
+  // `pulumi up` hands the program every key of the stack file: one in a misspelled namespace
+  // (`vitcrd-infra:services`) would otherwise be ignored without a word.
+  for (const key of Object.keys(rawConfig).sort()) {
+    const namespace = namespaceProblem(key, CONFIG_NAMESPACE);
+    if (namespace !== undefined) problems.push(namespace);
+  }
   const region = rawConfig["aws:region"];
   const problem = region === undefined ? undefined : regionProblem(region);
   const regionIsValid = region !== undefined && problem === undefined;

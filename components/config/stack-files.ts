@@ -141,7 +141,7 @@ function keyText(key: unknown): string {
 }
 
 /** The message for a key outside this project's and the providers' namespaces. */
-function namespaceProblem(key: string, project: string): string | undefined {
+export function namespaceProblem(key: string, project: string): string | undefined {
   const allowed =
     `this project's keys start with "${project}:" ` +
     `(provider keys: ${PROVIDER_NAMESPACES.map((n) => `${n}:`).join(", ")})`;
