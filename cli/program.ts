@@ -35,7 +35,7 @@ function stackOptions(command: Command): Command {
     )
     .option(
       "--secrets-provider <url>",
-      "secrets provider for a new stack: passphrase (default) or awskms://<key>; default $PULUMI_SECRETS_PROVIDER",
+      "the stack's secrets provider (init sets it): passphrase (default) or awskms://<key>; default $PULUMI_SECRETS_PROVIDER",
     );
 }
 
