@@ -3,6 +3,7 @@
  * what it would cost per month, with no AWS account and no Pulumi CLI. The program runs under the
  * same mock engine as the unit tests (plan/engine/synth.ts).
  */
+import "./engine/fast-start"; // first: keeps Pulumi's unused closure serializer from loading
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";

@@ -53,15 +53,45 @@ export function stackConfig(
   return config;
 }
 
+/** Freezes a value and everything reachable from it, so a shared synthesis cannot be edited. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Syntheses already run in this process, by stack and config. The program is deterministic for a
+ * stack and config, and a synthesis is only read, so tests that ask for the same one share it
+ * (a third of the suite's syntheses are the stack files as they are). Each is frozen: a test that
+ * edited a shared synthesis would fail with a TypeError instead of changing what others see.
+ */
+const syntheses = new Map<string, Promise<Synthesis>>();
+
 /**
  * Runs the program for a stack under mocks: with the stack file's config, or with `changes`
  * (`{ network: {...} }` or `{ "aws:region": "eu-west-1" }`, `undefined` removes a key) on top.
+ * The same stack and resulting config give the same (shared, frozen) synthesis.
  */
 export async function runProgram(
   stack: string,
   changes?: Record<string, unknown>,
 ): Promise<ProgramRun> {
-  return new ProgramRun(await synthesize({ stack, config: stackConfig(stack, changes) }));
+  const config = stackConfig(stack, changes);
+  const key = JSON.stringify([
+    stack,
+    Object.entries(config).sort(([a], [b]) => a.localeCompare(b)),
+  ]);
+  let synthesis = syntheses.get(key);
+  if (synthesis === undefined) {
+    synthesis = synthesize({ stack, config }).then(deepFreeze);
+    syntheses.set(key, synthesis);
+    // A failed run is not kept: the next caller sees the error afresh.
+    synthesis.catch(() => syntheses.delete(key));
+  }
+  return new ProgramRun(await synthesis);
 }
 
 /** Runs the program with a config that must fail, and returns the error and what was declared. */

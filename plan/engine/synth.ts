@@ -165,6 +165,12 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   const errorConstructor = Error as { prepareStackTrace?: unknown };
   const prepareStackTrace = errorConstructor.prepareStackTrace;
   delete errorConstructor.prepareStackTrace;
+  // Capturing and formatting those traces (runtime/debuggable.js, Resource.callsites) was still
+  // half of a synthesis; they only serve leak reports and source positions, which the mock engine
+  // ignores. So none are captured: errors the program throws keep their message, and PLAN_DEBUG=1
+  // (which makes the plan print an unexpected error's stack) keeps their traces too.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.PLAN_DEBUG) Error.stackTraceLimit = 0;
   try {
     let exported: Record<string, unknown>;
     try {
@@ -182,5 +188,6 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
     return { stack: options.stack, resources: records, outputs };
   } finally {
     if (prepareStackTrace !== undefined) errorConstructor.prepareStackTrace = prepareStackTrace;
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
