@@ -2,11 +2,11 @@
 // people: creating a stack that does not exist, and switching the user's selected stack.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import type {
-  LocalProgramArgs,
+import {
   LocalWorkspace,
-  LocalWorkspaceOptions,
   Stack,
+  type LocalProgramArgs,
+  type LocalWorkspaceOptions,
 } from "@pulumi/pulumi/automation";
 
 /** The part of an Automation API `Stack` the CLI uses; tests hand in a recording fake. */
@@ -81,8 +81,6 @@ async function workspaceFor(
   args: LocalProgramArgs,
   opts: LocalWorkspaceOptions,
 ): Promise<LocalWorkspace> {
-  // Loaded on first use: the Automation API is only needed once a stack is opened.
-  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   const workspace = await LocalWorkspace.create({ ...opts, workDir: args.workDir });
   // LocalWorkspace's constructor is private, so the two methods are replaced on the instance.
   workspace.selectStack = async (stack) => {
@@ -108,11 +106,9 @@ async function workspaceFor(
 /** The real stacks: LocalWorkspace over the project directory, driving the `pulumi` on PATH. */
 export const localStacks: StackFactory = {
   async select(args, opts) {
-    const { Stack } = await import("@pulumi/pulumi/automation");
     return Stack.select(args.stackName, await workspaceFor(args, opts));
   },
   async create(args, opts) {
-    const { Stack } = await import("@pulumi/pulumi/automation");
     return Stack.create(args.stackName, await workspaceFor(args, opts));
   },
 };

@@ -23,6 +23,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { mockClient } from "aws-sdk-client-mock";
+import { runProgram } from "./harness";
 import { createAwsClients } from "../cli/aws";
 import { BootstrapDeps, bootstrapCommand } from "../cli/bootstrap";
 import {
@@ -504,7 +505,6 @@ describe("cli bootstrap: the targets against the real program (mock engine)", fu
   this.timeout(120_000);
 
   it("targets every registry resource of dev's program, and nothing they need but the provider", async () => {
-    const { runProgram } = await import("./harness");
     const run = await runProgram("dev");
     const steps = run.resources.map((r) => ({
       op: "create" as const,

@@ -23,7 +23,20 @@ export const environmentSchema = oneOf(ENVIRONMENTS).describe(
  * Every area (network, cluster, services, workers) has its own schema module; this composes them
  * and adds the checks that span areas.
  */
-export function stackSchema(environment: Environment) {
+export function stackSchema(environment: Environment): ReturnType<typeof buildStackSchema> {
+  // Built once per environment: zod schemas are immutable, and building one costs more than
+  // parsing with it (the plan, the CLI and the tests validate many configs).
+  let schema = stackSchemas.get(environment);
+  if (schema === undefined) {
+    schema = buildStackSchema(environment);
+    stackSchemas.set(environment, schema);
+  }
+  return schema;
+}
+
+const stackSchemas = new Map<Environment, ReturnType<typeof buildStackSchema>>();
+
+function buildStackSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment];
   return strictObject({
     environment: environmentSchema,
@@ -53,4 +66,4 @@ export function stackSchema(environment: Environment) {
     .superRefine(checkQueueProducers);
 }
 
-export type ProjectConfig = z.output<ReturnType<typeof stackSchema>>;
+export type ProjectConfig = z.output<ReturnType<typeof buildStackSchema>>;
