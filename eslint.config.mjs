@@ -20,6 +20,22 @@ export default tseslint.config(
     },
   },
   {
+    // The few CommonJS files run as they are (the TypeScript loader, scripts/register-ts.js): no
+    // type information, Node's globals.
+    files: ["**/*.js"],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", process: "readonly" },
+    },
+    rules: {
+      "@typescript-eslint/no-require-imports": "off",
+      // Pulumi's rules need type information, and no Output is in these files.
+      "@pulumi/no-output-in-template-literal": "off",
+      "@pulumi/no-output-instance-in-template-literal": "off",
+    },
+  },
+  {
     // Tests poke at recorded mock inputs, which are untyped by nature.
     files: ["tests/**/*.ts"],
     rules: {

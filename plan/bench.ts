@@ -223,7 +223,13 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   const manyServices: Timed = {
     label: `plan prod with ${MANY_SERVICES} services`,
     command: node,
-    args: ["-r", "@swc-node/register", "plan/bench.ts", "--plan-with-services", `${MANY_SERVICES}`],
+    args: [
+      "-r",
+      "./scripts/register-ts.js",
+      "plan/bench.ts",
+      "--plan-with-services",
+      `${MANY_SERVICES}`,
+    ],
   };
   const count = async (config: Record<string, string>, stack = "prod") =>
     String((await planStack(stack, { config })).plan.inventory.resourceCount);

@@ -371,7 +371,7 @@ describe("plan: end to end in a subprocess", function () {
   this.timeout(120_000);
   const script = path.join("plan", "main.ts");
   const run = (args: string[]) =>
-    spawnSync(process.execPath, ["-r", "@swc-node/register", script, ...args], {
+    spawnSync(process.execPath, ["-r", "./scripts/register-ts.js", script, ...args], {
       cwd: PROJECT_DIR,
       encoding: "utf8",
       timeout: 110_000,
