@@ -125,4 +125,53 @@ export const separateTaskRoles: StackRule = {
   },
 };
 
-export const IAM_RULES = [noWildcardActions, scopedSecretReads, separateTaskRoles] as const;
+/** The services whose actions read or write a data store's contents. */
+const DATA_STORE_SERVICES = ["dynamodb", "rds-db", "rds-data", "elasticache"];
+
+function isDataStoreAction(action: string): boolean {
+  const service = action.split(":")[0]?.toLowerCase() ?? "";
+  // Action "*" is VIT-IAM-01's finding.
+  return DATA_STORE_SERVICES.includes(service);
+}
+
+/** Resource "*", or a DynamoDB ARN for every table (`…:table/*`). */
+function isEveryResource(resource: unknown): boolean {
+  return resource === "*" || (typeof resource === "string" && /:table\/\*$/.test(resource));
+}
+
+export const scopedDataStoreAccess: ResourceRule = {
+  scope: "resource",
+  id: "VIT-IAM-04",
+  title:
+    'Data-store access (DynamoDB, RDS, ElastiCache) names its actions and its tables: no "dynamodb:*", no Resource "*"',
+  controls: ["IAM.1", "CKV_AWS_355", "CKV_AWS_62"],
+  severity: "high",
+  enforcement: "mandatory",
+  environments: BOTH,
+  resourceTypes: [T.role, T.rolePolicy, T.policy],
+  check(resource) {
+    const problems: string[] = [];
+    for (const document of policyDocuments(resource)) {
+      for (const statement of statements(document)) {
+        if (statement.Effect !== "Allow") continue;
+        const actions = actionsOf(statement.Action).filter(isDataStoreAction);
+        const wildcards = actions.filter((a) => a.endsWith(":*"));
+        if (wildcards.length > 0) problems.push(`allows ${wildcards.join(", ")}`);
+        const everywhere = list(statement.Resource).filter(isEveryResource);
+        if (actions.length > 0 && everywhere.length > 0) {
+          problems.push(
+            `allows ${actions.join(", ")} on ${everywhere.map((r) => JSON.stringify(r)).join(", ")}`,
+          );
+        }
+      }
+    }
+    return problems;
+  },
+};
+
+export const IAM_RULES = [
+  noWildcardActions,
+  scopedSecretReads,
+  separateTaskRoles,
+  scopedDataStoreAccess,
+] as const;

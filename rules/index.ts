@@ -4,6 +4,7 @@
  * Pulumi policy pack for `pulumi preview --policy-pack policy`. Pure: no Pulumi import.
  */
 import { COMPUTE_RULES } from "./compute";
+import { DATA_RULES } from "./data";
 import { DEPLOYMENT_RULES } from "./deployment";
 import { ECS_RULES } from "./ecs";
 import { IAM_RULES } from "./iam";
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   ...IAM_RULES,
   ...LOAD_BALANCING_RULES,
   ...OPTIONS_RULES,
+  ...DATA_RULES,
 ];
 
 export function ruleById(id: string): Rule {

@@ -4,7 +4,7 @@ import { T } from "./util";
 
 /**
  * Resources whose loss hurts beyond a redeploy: DNS points at load balancers, buckets and log
- * groups hold history, queues hold jobs, repositories hold images.
+ * groups hold history, queues hold jobs, repositories hold images, data stores hold the data.
  */
 export const STATEFUL_TYPES: readonly string[] = [
   T.loadBalancer,
@@ -13,6 +13,10 @@ export const STATEFUL_TYPES: readonly string[] = [
   T.queue,
   T.repository,
   T.kmsKey,
+  T.dbInstance,
+  T.dynamoTable,
+  T.replicationGroup,
+  T.serverlessCache,
 ];
 
 export const statefulProtected: ResourceRule = {

@@ -42,6 +42,9 @@ const AREAS: readonly { readonly prefix: string; readonly title: string }[] = [
   { prefix: "VIT-ELB", title: "Load balancers" },
   { prefix: "VIT-LOG", title: "Logs" },
   { prefix: "VIT-OPS", title: "Operations" },
+  { prefix: "VIT-RDS", title: "Databases (RDS PostgreSQL)" },
+  { prefix: "VIT-DDB", title: "DynamoDB tables" },
+  { prefix: "VIT-EC", title: "Caches (ElastiCache)" },
 ];
 
 function areaOf(rule: Rule): string {

@@ -38,6 +38,11 @@ export const T = {
   queue: "aws:sqs/queue:Queue",
   repository: "aws:ecr/repository:Repository",
   kmsKey: "aws:kms/key:Key",
+  dbInstance: "aws:rds/instance:Instance",
+  dbParameterGroup: "aws:rds/parameterGroup:ParameterGroup",
+  dynamoTable: "aws:dynamodb/table:Table",
+  replicationGroup: "aws:elasticache/replicationGroup:ReplicationGroup",
+  serverlessCache: "aws:elasticache/serverlessCache:ServerlessCache",
 } as const;
 
 /**

@@ -5,6 +5,7 @@
  */
 import { RuleEnvironment, RuleResource, RuleResource as R } from "../rules";
 import { T } from "../rules/util";
+import { DATA_CASES } from "./rules-data-fixtures";
 
 export function res(
   type: string,
@@ -1206,4 +1207,5 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
       },
     ],
   },
+  ...DATA_CASES,
 };

@@ -54,8 +54,12 @@ describe("rules in npm run plan", function () {
       readConfig: () => stackConfig("prod", { deletionProtection: false }),
     });
     assert.equal(result.code, 1);
-    // The load balancers lose deletion protection; stateful resources lose protect/retainOnDelete.
-    assert.match(result.stderr, /^\d+ mandatory rule violation\(s\): VIT-ELB-04, VIT-OPS-01\n$/);
+    // The load balancers, the database and the tables lose deletion protection; stateful
+    // resources lose protect/retainOnDelete.
+    assert.match(
+      result.stderr,
+      /^\d+ mandatory rule violation\(s\): VIT-ELB-04, VIT-OPS-01(, VIT-RDS-06)?(, VIT-DDB-02)?\n$/,
+    );
     const rules = (JSON.parse(result.stdout) as { rules: RulesReport }).rules;
     const names = rules.violations
       .filter((v) => v.ruleId === "VIT-ELB-04")
@@ -68,7 +72,9 @@ describe("rules in npm run plan", function () {
     );
     assert.ok(
       rules.violations.every(
-        (v) => ["VIT-ELB-04", "VIT-OPS-01"].includes(v.ruleId) || v.enforcement === "advisory",
+        (v) =>
+          ["VIT-ELB-04", "VIT-OPS-01", "VIT-RDS-06", "VIT-DDB-02"].includes(v.ruleId) ||
+          v.enforcement === "advisory",
       ),
     );
   });

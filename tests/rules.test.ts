@@ -92,6 +92,26 @@ describe("security and reliability rules", () => {
       assert.equal(evaluateRule(rule, group, "prod").status, "violated");
     });
 
+    it("reports a single-AZ database in prod as a mandatory violation, and accepts it in dev", () => {
+      const [single] = CASES["VIT-RDS-05"]!.bad;
+      const rule = ruleById("VIT-RDS-05");
+      assert.equal(rule.enforcement, "mandatory");
+      assert.equal(evaluateRule(rule, single!.resources, "dev").status, "not-applicable");
+      const prod = evaluateRules(single!.resources, "prod");
+      assert.deepEqual(
+        prod.mandatoryViolations.map((v) => v.ruleId),
+        ["VIT-RDS-05"],
+      );
+    });
+
+    it("asks log exports of PostgreSQL only", () => {
+      const mysql = res("aws:rds/instance:Instance", "db", {
+        engine: "mysql",
+        storageEncrypted: true,
+      });
+      assert.equal(evaluateRule(ruleById("VIT-RDS-07"), [mysql], "prod").status, "not-applicable");
+    });
+
     it("calls a rule not applicable when the stack has none of its resources", () => {
       assert.equal(evaluateRule(ruleById("VIT-ECS-12"), [], "dev").status, "not-applicable");
     });
