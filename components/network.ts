@@ -7,7 +7,7 @@ import { policyDocument, serviceTrustPolicy } from "./iam";
 const DEV = ENVIRONMENT_DEFAULTS.dev;
 
 export interface PrivateNetworkArgs {
-  /** The AWS region, for the S3 gateway endpoint's service name. */
+  /** The AWS region, for the gateway endpoints' service names. */
   readonly region: string;
   /**
    * IPv4 CIDR block of the VPC, /16 to /22.
@@ -31,6 +31,9 @@ export interface PrivateNetworkArgs {
    */
   readonly flowLogRetentionDays?: number;
 }
+
+/** The AWS services with (free) gateway endpoints; each gets one on the VPC's route tables. */
+export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
 
 /** Maps our config vocabulary onto awsx's NAT strategies. */
 export const AWSX_NAT_STRATEGY: Readonly<
@@ -99,19 +102,23 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    // S3 is reached through a free gateway endpoint: ECR image layers come from S3, so pulls stop
-    // paying NAT's per-GB fee. awsx creates the route tables, so the endpoint is ours.
-    new aws.ec2.VpcEndpoint(
-      `${name}-s3-endpoint`,
-      {
-        vpcId: vpc.vpcId,
-        serviceName: `com.amazonaws.${args.region}.s3`,
-        vpcEndpointType: "Gateway",
-        routeTableIds: vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id))),
-        tags: { Name: `${name}-s3` },
-      },
-      { parent: this },
-    );
+    // S3 and DynamoDB are reached through free gateway endpoints: ECR image layers come from S3,
+    // and the tables' traffic stays off NAT's per-GB fee too. awsx creates the route tables, so the
+    // endpoints are ours; every route table gets them (the workloads' private ones included).
+    const routeTableIds = vpc.routeTables.apply((tables) => pulumi.all(tables.map((t) => t.id)));
+    for (const service of GATEWAY_ENDPOINT_SERVICES) {
+      new aws.ec2.VpcEndpoint(
+        `${name}-${service}-endpoint`,
+        {
+          vpcId: vpc.vpcId,
+          serviceName: `com.amazonaws.${args.region}.${service}`,
+          vpcEndpointType: "Gateway",
+          routeTableIds,
+          tags: { Name: `${name}-${service}` },
+        },
+        { parent: this },
+      );
+    }
 
     this.flowLogGroupName = this.createFlowLogs(name, vpc.vpcId, retentionInDays);
 

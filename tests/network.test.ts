@@ -111,17 +111,32 @@ describe("PrivateNetwork", () => {
     }
   });
 
-  it("routes S3 traffic through a free gateway endpoint on every route table", () => {
-    const endpoint = prod.one(ENDPOINT);
-    assert.equal(endpoint.inputs.serviceName, "com.amazonaws.us-east-1.s3");
-    assert.equal(endpoint.inputs.vpcEndpointType, "Gateway");
-    const tables = (prod.one(VPC).state.routeTables as { id: string }[]).map((t) => t.id);
-    assert.deepEqual(endpoint.inputs.routeTableIds, tables);
+  it("routes S3 and DynamoDB traffic through free gateway endpoints on every route table", () => {
+    for (const run of [dev, prod]) {
+      const tables = (run.one(VPC).state.routeTables as { id: string }[]).map((t) => t.id);
+      assert.equal(tables.length, run === dev ? 4 : 6, "a public and a private table per AZ");
+      for (const service of ["s3", "dynamodb"]) {
+        const endpoint = run.one(ENDPOINT, `network-${service}-endpoint`);
+        assert.equal(endpoint.inputs.serviceName, `com.amazonaws.us-east-1.${service}`);
+        assert.equal(endpoint.inputs.vpcEndpointType, "Gateway");
+        assert.equal(endpoint.inputs.vpcId, run.one(VPC).state.vpcId);
+        // The workloads' private route tables are among them: table traffic never crosses NAT.
+        assert.deepEqual(endpoint.inputs.routeTableIds, tables);
+      }
+      assert.equal(
+        run.ofType(ENDPOINT).length,
+        2,
+        "no interface endpoint (those cost by the hour)",
+      );
+    }
   });
 
-  it("names the S3 endpoint after the stack's region", async () => {
+  it("names the gateway endpoints after the stack's region", async () => {
     const run = await runProgram("dev", { "aws:region": "eu-west-1" });
-    assert.equal(run.one(ENDPOINT).inputs.serviceName, "com.amazonaws.eu-west-1.s3");
+    assert.deepEqual(
+      run.ofType(ENDPOINT).map((e) => e.inputs.serviceName),
+      ["com.amazonaws.eu-west-1.s3", "com.amazonaws.eu-west-1.dynamodb"],
+    );
   });
 
   it("exports the VPC, its CIDR and one public and one private subnet per AZ", () => {
