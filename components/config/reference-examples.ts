@@ -132,6 +132,17 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
       },
     },
   },
+  {
+    key: "vitcord-infra:caches",
+    caption:
+      "A dev session cache, serverless Valkey capped at 1 GB; the web service gets `SESSIONS_REDIS_URL` and the secret `SESSIONS_REDIS_AUTH_TOKEN`.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:services": { web: { ...nginx, uses: ["sessions"] } },
+      "vitcord-infra:caches": { sessions: { maxDataStorageGb: 1 } },
+    },
+  },
 ];
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
+import { cachesSchema } from "./caches";
 import { clusterSchema } from "./cluster";
 import { networkSchema } from "./network";
 import { registrySchema } from "./registry";
@@ -60,6 +61,7 @@ function buildStackSchema(environment: Environment) {
     registry: registrySchema(environment),
     workers: workersSchema(environment),
     services: servicesSchema(environment),
+    caches: cachesSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
     .superRefine(checkWorkerRepositories)
