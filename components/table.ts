@@ -30,6 +30,14 @@ export const STREAM_READ_ACTIONS = [
   "dynamodb:GetShardIterator",
 ] as const;
 
+/** What Application Auto Scaling sets on a provisioned table once it exists: the program leaves it. */
+export const AUTOSCALED_CAPACITY = [
+  "readCapacity",
+  "writeCapacity",
+  "globalSecondaryIndexes[*].readCapacity",
+  "globalSecondaryIndexes[*].writeCapacity",
+];
+
 export interface DynamoTableArgs {
   /** The table's config (`vitcord-infra:tables.<name>`), validated. */
   readonly table: TableConfig;
@@ -122,7 +130,7 @@ export class DynamoTable extends pulumi.ComponentResource implements DataStore {
       // Autoscaling owns the capacity of a provisioned table once it exists.
       statefulResourceOptions(protect, {
         parent: this,
-        ignoreChanges: provisioned ? ["readCapacity", "writeCapacity"] : [],
+        ignoreChanges: provisioned ? AUTOSCALED_CAPACITY : [],
       }),
     );
 
