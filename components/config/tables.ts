@@ -134,14 +134,13 @@ const tableObject = strictObject({
   stream: oneOf(STREAM_VIEWS)
     .optional()
     .describe(
-      "A DynamoDB stream of item changes, with what each record carries. Workloads with read access may read it.",
+      "A DynamoDB stream of item changes, with what each record carries (`NEW_IMAGE`, `OLD_IMAGE`, `NEW_AND_OLD_IMAGES` or `KEYS_ONLY`). The workloads that use the table may read it.",
     ),
 });
 
 const tableSchema = tableObject.superRefine(checkTable);
 
 export type TableConfig = z.output<typeof tableObject>;
-type TableInput = TableConfig;
 
 /** The attributes the table declares with their types: its keys and `attributes`. */
 export function declaredAttributes(
@@ -154,7 +153,7 @@ export function declaredAttributes(
   return declared;
 }
 
-function checkTable(table: TableInput, ctx: z.core.$RefinementCtx<TableInput>): void {
+function checkTable(table: TableConfig, ctx: z.core.$RefinementCtx<TableConfig>): void {
   const problem = (path: PropertyKey[], message: string) =>
     ctx.addIssue({ code: "custom", path, message });
   const keys = [table.partitionKey.name, ...(table.sortKey ? [table.sortKey.name] : [])];
@@ -201,6 +200,13 @@ function checkTable(table: TableInput, ctx: z.core.$RefinementCtx<TableInput>): 
         "is not a key of any index; DynamoDB declares only key attributes (other attributes need no declaration)",
       );
     }
+  }
+  const ttlType = table.ttlAttribute === undefined ? undefined : declared.get(table.ttlAttribute);
+  if (ttlType !== undefined && ttlType !== "N") {
+    problem(
+      ["ttlAttribute"],
+      `names a key attribute of type ${ttlType}; TTL reads a number (epoch seconds), so DynamoDB would never expire an item`,
+    );
   }
   if (table.billing === "provisioned" && table.capacity === undefined) {
     problem(["capacity"], "is required with billing: provisioned (read and write min and max)");
