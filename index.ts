@@ -2,11 +2,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "./components";
+import { RedisCache } from "./components/cache";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
 import { ENVIRONMENT_DEFAULTS } from "./components/config/environment";
+import { resolvedUses, UseItem } from "./components/config/uses";
 import { queuesProducedBy } from "./components/config/worker";
+import { DataStore, DataStoreGrant } from "./components/data-access";
+import { PostgresDatabase } from "./components/database";
 import { pulledRepositories, ServiceRepository, SharedRepositories } from "./components/registry";
+import { dynamoTables } from "./components/table";
 import { FargateWorker, workerImage } from "./components/worker";
 import { workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
@@ -95,6 +100,54 @@ const queues = workerQueues(config.workers, config.deletionProtection, {
   providers: { aws: provider },
 });
 
+// The data stores come before the workloads that list them in `uses`: each grants its users
+// exactly their access (components/data-access.ts). DynamoDB tables are named `<stack>-<name>`.
+const tableStores = dynamoTables(config.tables, config.stack, config.deletionProtection, {
+  providers: { aws: provider },
+});
+const databaseStores = Object.fromEntries(
+  Object.entries(config.databases).map(([name, database]) => [
+    name,
+    new PostgresDatabase(
+      name,
+      {
+        network,
+        database,
+        logRetentionDays: config.logRetentionDays,
+        protect: config.deletionProtection,
+      },
+      { providers: { aws: provider } },
+    ),
+  ]),
+);
+const cacheStores = Object.fromEntries(
+  Object.entries(config.caches).map(([name, cache]) => [
+    name,
+    new RedisCache(
+      name,
+      {
+        network,
+        cache,
+        environment: config.environment,
+        logRetentionDays: config.logRetentionDays,
+        protect: config.deletionProtection,
+      },
+      { providers: { aws: provider } },
+    ),
+  ]),
+);
+// Every store by kind and name; a `uses` item resolves to one of them (config/uses.ts).
+const stores: Readonly<
+  Record<"database" | "table" | "cache", Readonly<Record<string, DataStore>>>
+> = { database: databaseStores, table: tableStores, cache: cacheStores };
+
+/** What a workload's `uses` grants it: one grant per store, as the store gives it. */
+function grantsFor(workload: string, uses: readonly UseItem[]): DataStoreGrant[] {
+  return resolvedUses(uses, config).map((use) =>
+    stores[use.kind][use.name]!.grantTo(workload, use.access),
+  );
+}
+
 // One load-balanced web service per `vitcord-infra:services` entry: adding one to a stack file
 // adds a service, with no code change.
 const serviceComponents = Object.entries(config.services).map(
@@ -115,6 +168,7 @@ const serviceComponents = Object.entries(config.services).map(
         producesTo: Object.fromEntries(
           queuesProducedBy(name, config.workers).map((worker) => [worker, queues[worker]!]),
         ),
+        grants: grantsFor(name, service.uses),
       },
       { providers: { aws: provider } },
     ),
@@ -145,6 +199,7 @@ const workerComponents = Object.entries(config.workers).map(
         queue: queues[name],
         minHealthyPercent: workerDefaults.minHealthyPercent,
         maxHealthyPercent: workerDefaults.maxHealthyPercent,
+        grants: grantsFor(name, worker.uses),
       },
       { providers: { aws: provider } },
     ),
@@ -194,6 +249,27 @@ export const services = Object.fromEntries(
       subnetIds: service.subnetIds,
       repositoryUrl: service.repositoryUrl,
     },
+  ]),
+);
+/** Each database's endpoint and managed secret, by its config name (docs/heroku-postgres.md). */
+export const databases = Object.fromEntries(
+  Object.entries(databaseStores).map(([name, database]) => [
+    name,
+    {
+      identifier: database.identifier,
+      address: database.address,
+      port: database.port,
+      databaseName: database.databaseName,
+      username: database.username,
+      secretArn: database.secretArn,
+    },
+  ]),
+);
+/** Each DynamoDB table's name and ARN, by its config name. */
+export const tables = Object.fromEntries(
+  Object.entries(tableStores).map(([name, table]) => [
+    name,
+    { tableName: table.tableName, arn: table.arn },
   ]),
 );
 /** What the operations CLI needs per worker, e.g. to run a one-off task with its definition. */

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerConfig, SSM_PARAMETER_ARN, scratchVolumeName } from "./config/task";
+import { DataStoreGrant } from "./data-access";
 import { ReleaseInfo, releaseTags } from "./release";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 
@@ -203,6 +204,65 @@ export function secretReadStatements(
   return statements;
 }
 
+/** The grants' environment or secrets as one record (config validation keeps names apart). */
+export function mergedGrants(
+  grants: readonly DataStoreGrant[],
+  key: "environment" | "secrets",
+): Record<string, pulumi.Input<string>> {
+  return Object.assign({}, ...grants.map((grant) => grant[key] ?? {})) as Record<
+    string,
+    pulumi.Input<string>
+  >;
+}
+
+/**
+ * The execution role may read exactly the secrets the data stores hand the container (the RDS
+ * managed secret's ARN, for instance); none when no store has one.
+ */
+export function grantSecretStatements(grants: readonly DataStoreGrant[]): PolicyStatement[] {
+  const arns = grants.flatMap((grant) => grant.secretArns ?? []);
+  return arns.length === 0
+    ? []
+    : [
+        {
+          Sid: "ReadDataStoreSecrets",
+          Effect: "Allow",
+          Action: "secretsmanager:GetSecretValue",
+          Resource: arns,
+        },
+      ];
+}
+
+/**
+ * The rules that let a workload reach the stores it uses: on each store's group, its port from
+ * the workload's task group. One-off tasks (`run`) carry the same group, so they reach it too.
+ */
+export function grantIngressRules(
+  parent: pulumi.Resource,
+  workload: string,
+  grants: readonly DataStoreGrant[],
+  workloadSecurityGroupId: pulumi.Input<string>,
+): aws.vpc.SecurityGroupIngressRule[] {
+  return grants.flatMap((grant) =>
+    grant.ingress === undefined
+      ? []
+      : [
+          new aws.vpc.SecurityGroupIngressRule(
+            `${workload}-to-${grant.store}`,
+            {
+              securityGroupId: grant.ingress.securityGroupId,
+              description: grant.ingress.description,
+              ipProtocol: "tcp",
+              fromPort: grant.ingress.port,
+              toPort: grant.ingress.port,
+              referencedSecurityGroupId: workloadSecurityGroupId,
+            },
+            { parent },
+          ),
+        ],
+  );
+}
+
 /** A private ECR image: `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag>|@<digest>`. */
 const PRIVATE_ECR_IMAGE =
   /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([^:@]+)(?::[^@]+)?(?:@sha256:[a-f0-9]{64})?$/;
@@ -337,6 +397,14 @@ export interface WorkloadTaskArgs {
    */
   readonly deployTimeEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
+   * What the data stores in the workload's `uses` give it: their environment and secrets join the
+   * container's (config validation keeps the names apart), the execution role may read exactly
+   * their secret ARNs, and their statements join the task role's. Network access is the
+   * workload's part (`grantIngressRules`), since it owns the security group.
+   * @default []
+   */
+  readonly grants?: readonly DataStoreGrant[];
+  /**
    * The release the image belongs to, as tags on the task definition (`releaseTags`).
    * @default {}
    */
@@ -364,6 +432,7 @@ export class WorkloadTask extends pulumi.ComponentResource {
     const writablePaths = writablePathsFor(args.container, args.execEnabled ?? false);
     const container = { ...args.container, writablePaths };
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const grants = args.grants ?? [];
     this.containerName = name;
 
     const logGroup = new aws.cloudwatch.LogGroup(
@@ -399,6 +468,7 @@ export class WorkloadTask extends pulumi.ComponentResource {
           },
           ...(args.repositoryArn === undefined ? [] : imagePullStatements(args.repositoryArn)),
           ...secretReadStatements(container.secrets, container.secretsKmsKeyArn),
+          ...grantSecretStatements(grants),
         ]),
       },
       { parent: this },
@@ -424,6 +494,7 @@ export class WorkloadTask extends pulumi.ComponentResource {
     );
     const taskStatements = [
       ...(args.taskPolicyStatements ?? []),
+      ...grants.flatMap((grant) => grant.taskPolicyStatements ?? []),
       ...((args.execEnabled ?? false) ? EXEC_STATEMENTS : []),
     ];
     if (taskStatements.length > 0) {
@@ -437,12 +508,23 @@ export class WorkloadTask extends pulumi.ComponentResource {
     }
 
     const containerDefinitions = pulumi
-      .all([args.image, logGroup.name, pulumi.output(args.deployTimeEnvironment ?? {})])
-      .apply(([image, logGroupName, deployTimeEnvironment]) =>
+      .all([
+        args.image,
+        logGroup.name,
+        pulumi.output(args.deployTimeEnvironment ?? {}),
+        pulumi.output(mergedGrants(grants, "environment")),
+        pulumi.output(mergedGrants(grants, "secrets")),
+      ])
+      .apply(([image, logGroupName, deployTimeEnvironment, grantEnvironment, grantSecrets]) =>
         JSON.stringify([
           containerDefinition({
             ...container,
-            environment: { ...container.environment, ...deployTimeEnvironment },
+            environment: {
+              ...container.environment,
+              ...deployTimeEnvironment,
+              ...grantEnvironment,
+            },
+            secrets: { ...container.secrets, ...grantSecrets },
             name,
             image,
             port: args.port,

@@ -14,7 +14,8 @@ import { ecsServiceOptions, statefulResourceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { ServiceRepository } from "./registry";
 import { ReleaseInfo } from "./release";
-import { HTTP_PORT_NAME, privateEcrRepositoryArn, WorkloadTask } from "./task";
+import { DataStoreGrant } from "./data-access";
+import { grantIngressRules, HTTP_PORT_NAME, privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { queueProducerStatement } from "./worker-queue";
 
 /**
@@ -84,6 +85,12 @@ export interface LoadBalancedServiceArgs {
    * @default {}
    */
   readonly producesTo?: Readonly<Record<string, QueueRef>>;
+  /**
+   * What the data stores in the service's `uses` give it (`DataStore.grantTo`): network access
+   * from its task group, connection settings, secrets and IAM.
+   * @default []
+   */
+  readonly grants?: readonly DataStoreGrant[];
 }
 
 /**
@@ -177,6 +184,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         deployTimeEnvironment: Object.fromEntries(
           produces.map(([worker, queue]) => [producerQueueVariable(worker), queue.url]),
         ),
+        grants: args.grants,
       },
       { parent: this },
     );
@@ -193,6 +201,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       svc.certificateArn !== undefined || svc.domain !== undefined,
     );
     this.securityGroupId = taskSg.id;
+    grantIngressRules(this, name, args.grants ?? [], taskSg.id);
     this.subnetIds = pulumi.output(args.network.privateSubnetIds);
 
     const accessLogs =

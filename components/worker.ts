@@ -6,7 +6,8 @@ import { imageAt } from "./config/registry";
 import { ecsServiceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { ReleaseInfo } from "./release";
-import { privateEcrRepositoryArn, WorkloadTask } from "./task";
+import { DataStoreGrant } from "./data-access";
+import { grantIngressRules, privateEcrRepositoryArn, WorkloadTask } from "./task";
 import { backlogScaling, queueConsumerStatement } from "./worker-queue";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
@@ -59,6 +60,12 @@ export interface FargateWorkerArgs {
    * @default 200
    */
   readonly maxHealthyPercent?: number;
+  /**
+   * What the data stores in the worker's `uses` give it (`DataStore.grantTo`): network access
+   * from its security group, connection settings, secrets and IAM.
+   * @default []
+   */
+  readonly grants?: readonly DataStoreGrant[];
 }
 
 /** The capacity provider strategy: `base` tasks on FARGATE, the rest on FARGATE_SPOT. */
@@ -137,6 +144,7 @@ export class FargateWorker extends pulumi.ComponentResource {
         taskPolicyStatements: queue === undefined ? [] : [queueConsumerStatement(queue.arn)],
         deployTimeEnvironment: queue === undefined ? {} : { [QUEUE_URL_VARIABLE]: queue.url },
         release: args.release,
+        grants: args.grants,
       },
       { parent: this },
     );
@@ -167,6 +175,7 @@ export class FargateWorker extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    grantIngressRules(this, name, args.grants ?? [], securityGroup.id);
 
     // CreateService rejects a strategy naming a provider not yet attached to the cluster, and
     // FARGATE/FARGATE_SPOT are attached by the cluster's ClusterCapacityProviders: the cluster ARN

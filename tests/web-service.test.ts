@@ -446,14 +446,28 @@ describe("LoadBalancedService", () => {
         secrets: { DATABASE_URL: SSM, STRIPE_KEY: `${SM}:key::` },
       };
       const view = new ServiceView(await runProgram("dev", { services }), "api");
-      assert.deepEqual(view.container.secrets, [
+      // Beside the configured secrets, only the password of the database it uses (`uses: [main]`).
+      const secrets = view.container.secrets as { name: string; valueFrom: string }[];
+      assert.deepEqual(
+        secrets.map((s) => s.name),
+        ["DATABASE_PASSWORD", "DATABASE_URL", "STRIPE_KEY"],
+      );
+      assert.deepEqual(secrets.slice(1), [
         { name: "DATABASE_URL", valueFrom: SSM },
         { name: "STRIPE_KEY", valueFrom: `${SM}:key::` },
       ]);
-      // Beside the configured variable, only the jobs queue's URL (the api is its producer).
+      // Beside the configured variable, only the jobs queue's URL (the api is its producer) and
+      // the database's connection settings.
       assert.deepEqual(
         (view.container.environment as { name: string }[]).map((e) => e.name),
-        ["JOBS_QUEUE_URL", "LOG_LEVEL"],
+        [
+          "DATABASE_HOST",
+          "DATABASE_NAME",
+          "DATABASE_PORT",
+          "DATABASE_USER",
+          "JOBS_QUEUE_URL",
+          "LOG_LEVEL",
+        ],
       );
       assert.ok(!JSON.stringify(view.container.environment).includes("arn:"));
       // The execution role reads exactly these, not `*`.
@@ -489,9 +503,9 @@ describe("LoadBalancedService", () => {
         assert.equal(logs.Resource, `${String(view.one(LOG_GROUP).state.arn)}:log-stream:*`);
         const pull = policy.find((s) => s.Sid === "PullImages");
         if (stack === "dev") {
-          // Public images: no ECR permission at all.
+          // Public images: no ECR permission at all (the rest is the secrets of its `uses`).
           assert.equal(pull, undefined);
-          assert.equal(policy.length, 1);
+          assert.equal(policy.filter((s) => s.Sid !== "ReadDataStoreSecrets").length, 1);
         } else {
           // The service's shared repository, in the account's registry (created by dev).
           assert.equal(
@@ -520,12 +534,12 @@ describe("LoadBalancedService", () => {
       assert.equal(view.container.image, image);
     });
 
-    it("leaves the task role empty unless config grants something (ECS Exec and the jobs queue in dev's api)", () => {
+    it("leaves the task role empty unless config grants something (ECS Exec and the jobs queue in dev's api, its table in notifications')", () => {
       const notifications = new ServiceView(dev, "notifications");
-      assert.equal(
-        notifications.all(ROLE_POLICY).filter((p) => p.name === "notifications-task").length,
-        0,
-      );
+      // Only the statements of the table it uses, on that table's ARNs (tests/table.test.ts).
+      const own = statements(notifications.one(ROLE_POLICY, "notifications-task").inputs.policy);
+      assert.ok(own.length > 0);
+      for (const s of own) assert.match(JSON.stringify(s.Action), /dynamodb:/);
       assert.equal(
         notifications.all("aws:iam/rolePolicyAttachment:RolePolicyAttachment").length,
         0,

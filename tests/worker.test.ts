@@ -102,10 +102,13 @@ describe("FargateWorker", () => {
     for (const run of [dev, prod]) {
       const sg = only(run, SG);
       assert.deepEqual(sg.inputs.ingress, []);
-      assert.equal(
-        children(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").length,
-        0,
+      // Its only ingress rules are on the groups of the stores it uses (`uses`), none on its own.
+      const rules = children(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+      assert.deepEqual(
+        rules.map((r) => r.name),
+        ["jobs-to-main"],
       );
+      assert.notEqual(rules[0]!.inputs.securityGroupId, rules[0]!.inputs.referencedSecurityGroupId);
       const egress = sg.inputs.egress as Record<string, unknown>[];
       assert.deepEqual(
         egress.map((e) => [e.protocol, e.fromPort, e.toPort, e.cidrBlocks]),
@@ -297,7 +300,11 @@ describe("FargateWorker", () => {
     const [container] = JSON.parse(only(dev, TASK_DEF).inputs.containerDefinitions as string) as {
       environment: { name: string; value: string }[];
     }[];
-    assert.deepEqual(container!.environment, [{ name: "SQS_QUEUE_URL", value: queue.state.url }]);
+    // Beside the database it uses (`uses: [main]`, tests/database.test.ts), only its queue's URL.
+    assert.deepEqual(
+      container!.environment.filter((e) => !e.name.startsWith("DATABASE_")),
+      [{ name: "SQS_QUEUE_URL", value: queue.state.url }],
+    );
   });
 
   it("scales on CPU and on the queue backlog with steps derived from backlogPerTask", () => {
@@ -502,8 +509,20 @@ describe("FargateWorker", () => {
 
   it("builds its container with the shared task module (the same function as the web services)", () => {
     const task = only(dev, TASK_DEF);
-    const [container] = JSON.parse(task.inputs.containerDefinitions as string) as unknown[];
+    const [container] = JSON.parse(task.inputs.containerDefinitions as string) as {
+      command: string[];
+      environment: { name: string; value: string }[];
+      secrets: { name: string; valueFrom: string }[];
+    }[];
     assert.equal(task.parent?.type, "vitcord:task:WorkloadTask");
+    // What its `uses` gives it comes in as environment and secrets (tests/database.test.ts).
+    const usesEnvironment = Object.fromEntries(
+      container!.environment
+        .filter((e) => e.name.startsWith("DATABASE_"))
+        .map((e) => [e.name, e.value]),
+    );
+    const usesSecrets = Object.fromEntries(container!.secrets.map((e) => [e.name, e.valueFrom]));
+    assert.deepEqual(Object.keys(usesSecrets), ["DATABASE_PASSWORD"]);
     const queue = queueParts(dev).find((q) => q.name === "jobs-queue")!;
     const config = parseStackConfig("dev", {
       "aws:region": "us-east-1",
@@ -511,9 +530,7 @@ describe("FargateWorker", () => {
       "vitcord-infra:workers": JSON.stringify({
         jobs: {
           image: IMAGE,
-          command: JSON.parse(
-            JSON.stringify((container as { command: string[] }).command),
-          ) as string[],
+          command: JSON.parse(JSON.stringify(container!.command)) as string[],
           user: "65534:65534",
           queue: { create: true },
         },
@@ -525,7 +542,8 @@ describe("FargateWorker", () => {
         JSON.stringify(
           containerDefinition({
             ...config,
-            environment: { SQS_QUEUE_URL: queue.state.url as string },
+            environment: { SQS_QUEUE_URL: queue.state.url as string, ...usesEnvironment },
+            secrets: usesSecrets,
             name: "jobs",
             image: IMAGE,
             logRegion: "us-east-1",

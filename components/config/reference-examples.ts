@@ -133,6 +133,57 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     },
   },
   {
+    key: "vitcord-infra:databases",
+    caption:
+      "A prod PostgreSQL database used by the web service and the worker (`DATABASE_HOST`, `_PORT`, `_NAME`, `_USER`, and `DATABASE_PASSWORD` from the RDS-managed secret): Multi-AZ, two weeks of backups, deletion protection (prod's defaults), on a larger instance.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "prod",
+      "vitcord-infra:services": {
+        web: { ...nginx, uses: ["main"], domain: "web.example.com", hostedZoneName: "example.com" },
+      },
+      "vitcord-infra:workers": {
+        jobs: {
+          image: "public.ecr.aws/docker/library/ruby:3.3-slim",
+          command: ["bundle", "exec", "aws_sqs_active_job", "--queue", "default"],
+          user: "1000:1000",
+          uses: [{ database: "main" }],
+        },
+      },
+      "vitcord-infra:databases": {
+        main: {
+          engineVersion: "17",
+          instanceClass: "db.m7g.large",
+          allocatedStorageGiB: 100,
+          maxAllocatedStorageGiB: 1000,
+          backupRetentionDays: 14,
+          maintenanceWindow: "sun:04:00-sun:04:30",
+        },
+      },
+    },
+  },
+  {
+    key: "vitcord-infra:tables",
+    caption:
+      "A dev table of notifications per user, newest last, expiring by `expiresAt`, with an index by status; the web service reads and writes it as `NOTIFICATIONS_TABLE`.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:services": { web: { ...nginx, uses: ["notifications"] } },
+      "vitcord-infra:tables": {
+        notifications: {
+          partitionKey: { name: "userId", type: "S" },
+          sortKey: { name: "createdAt", type: "S" },
+          attributes: { status: "S" },
+          indexes: {
+            byStatus: { partitionKey: "status", sortKey: "createdAt", projection: "KEYS_ONLY" },
+          },
+          ttlAttribute: "expiresAt",
+        },
+      },
+    },
+  },
+  {
     key: "vitcord-infra:caches",
     caption:
       "A dev session cache, serverless Valkey capped at 1 GB; the web service gets `SESSIONS_REDIS_URL` and the secret `SESSIONS_REDIS_AUTH_TOKEN`.",

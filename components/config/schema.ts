@@ -2,10 +2,13 @@ import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
 import { cachesSchema } from "./caches";
 import { clusterSchema } from "./cluster";
+import { databasesSchema } from "./databases";
 import { networkSchema } from "./network";
 import { registrySchema } from "./registry";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
+import { tablesSchema } from "./tables";
+import { checkDataStoreUses } from "./uses";
 import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
 
 const logRetention = z
@@ -61,11 +64,14 @@ function buildStackSchema(environment: Environment) {
     registry: registrySchema(environment),
     workers: workersSchema(environment),
     services: servicesSchema(environment),
+    databases: databasesSchema(environment),
+    tables: tablesSchema(),
     caches: cachesSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
     .superRefine(checkWorkerRepositories)
-    .superRefine(checkQueueProducers);
+    .superRefine(checkQueueProducers)
+    .superRefine(checkDataStoreUses);
 }
 
 export type ProjectConfig = z.output<ReturnType<typeof buildStackSchema>>;

@@ -16,6 +16,7 @@ import {
   strictObject,
 } from "./schema-helpers";
 import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
+import { usesSchema } from "./uses";
 
 /** Deregistration delay ceiling: well under AWS's 300 s default, so deploys do not stall. */
 export const DEREGISTRATION_DELAY_MAX = 120;
@@ -223,6 +224,7 @@ export function serviceSchema(environment: Environment) {
         "Allow ECS Exec (`aws ecs execute-command`) into the service's containers; prod should use one-off tasks instead (VIT-ECS-13).",
       ),
     ...containerConfigShape,
+    uses: usesSchema,
   })
     .superRefine((service, ctx) => {
       checkContainerConfig(service, ctx);

@@ -20,6 +20,7 @@ import {
   strictObject,
 } from "./schema-helpers";
 import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
+import { usesSchema } from "./uses";
 
 // ---- The task sizes Fargate accepts (AWS ECS developer guide, "Task CPU and memory").
 
@@ -320,6 +321,7 @@ export function workerSchema(environment: Environment) {
       .describe(
         "Seconds between SIGTERM and SIGKILL when a task stops (deploy, scale-in, Spot interruption), for the current job to finish; Fargate allows 120 at most.",
       ),
+    uses: usesSchema,
   }).superRefine((worker, ctx) => {
     checkContainerConfig(worker, ctx);
     checkImage(worker, ctx);

@@ -188,6 +188,26 @@ export function resourceState(
       const groupArn = `arn:aws:ec2:${context.region}:${STAND_IN_ACCOUNT_ID}:security-group/${groupId}`;
       return { id: groupId, state: { ...base, arn: groupArn } };
     }
+    // A database: its endpoint and the Secrets Manager secret RDS manages its password in.
+    case "aws:rds/instance:Instance": {
+      const identifier = typeof inputs.identifier === "string" ? inputs.identifier : physicalName;
+      const address = `${identifier}.c${shortHash(identifier, 11)}.${context.region}.rds.amazonaws.com`;
+      const secretArn = `arn:aws:secretsmanager:${context.region}:${STAND_IN_ACCOUNT_ID}:secret:rds!db-${shortHash(identifier, 8)}-${shortHash(`${identifier}s`, 6)}`;
+      return {
+        id: identifier,
+        state: {
+          ...base,
+          identifier,
+          arn: `arn:aws:rds:${context.region}:${STAND_IN_ACCOUNT_ID}:db:${identifier}`,
+          address,
+          endpoint: `${address}:5432`,
+          port: 5432,
+          masterUserSecrets: inputs.manageMasterUserPassword
+            ? [{ secretArn, secretStatus: "active", kmsKeyId: "alias/aws/secretsmanager" }]
+            : [],
+        },
+      };
+    }
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { id: `lt-${shortHash(name, 17)}`, state: { ...base, latestVersion: 1 } };
     // Web services: image repository, access-log bucket, certificate and DNS records.
