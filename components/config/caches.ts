@@ -81,7 +81,6 @@ const cacheName = z
 const nodeTypeMessage = `must be an ElastiCache node type for Valkey and Redis OSS: ${CACHE_NODE_TYPES.join(", ")}`;
 
 function cacheSchema(environment: Environment) {
-  const nodeDefaults = CACHE_NODE_DEFAULTS[environment];
   return strictObject({
     mode: oneOf(CACHE_MODES)
       .default("serverless")
@@ -97,17 +96,17 @@ function cacheSchema(environment: Environment) {
       .enum(CACHE_NODE_TYPES, { error: nodeTypeMessage })
       .optional()
       .describe(
-        `The node type (\`mode: nodes\` only). Default: ${nodeDefaults.nodeType} in ${environment}.`,
+        `The node type (\`mode: nodes\` only). Default: ${CACHE_NODE_DEFAULTS.dev.nodeType} in dev, ${CACHE_NODE_DEFAULTS.prod.nodeType} in prod.`,
       ),
     replicas: intInRange(0, 5, "replicas")
       .optional()
       .describe(
-        `Read replicas beside the primary (\`mode: nodes\` only), each in another AZ; one or more turns on automatic failover and Multi-AZ. Default: ${nodeDefaults.replicas} in ${environment}.`,
+        `Read replicas beside the primary (\`mode: nodes\` only), each in another AZ; one or more turns on automatic failover and Multi-AZ. Default: ${CACHE_NODE_DEFAULTS.dev.replicas} in dev, ${CACHE_NODE_DEFAULTS.prod.replicas} in prod.`,
       ),
     maxDataStorageGb: intInRange(1, 5000, "GB")
       .optional()
       .describe(
-        `The most data a serverless cache may hold (\`mode: serverless\` only): a ceiling on its bill ($0.084 per GB-hour for Valkey, about $61 per GB-month); writes beyond it evict or fail. Default: ${CACHE_SERVERLESS_DEFAULTS[environment].maxDataStorageGb} in ${environment}.`,
+        `The most data a serverless cache may hold (\`mode: serverless\` only): a ceiling on its bill ($0.084 per GB-hour for Valkey, about $61 per GB-month); writes beyond it evict or fail. Default: ${CACHE_SERVERLESS_DEFAULTS.dev.maxDataStorageGb} in dev, ${CACHE_SERVERLESS_DEFAULTS.prod.maxDataStorageGb} in prod.`,
       ),
     maxEcpuPerSecond: intInRange(1000, 15_000_000, "ECPUs per second")
       .optional()
