@@ -409,7 +409,7 @@ describe("vitcord-infra:tables with a bad input", () => {
 
   it("refuses a table name DynamoDB (or its variable) would not take", () => {
     const nameMessage =
-      "must be 3 to 128 characters: letters, digits, underscores, hyphens and periods, starting with a letter (DynamoDB's characters; the name also makes the <NAME>_TABLE variable)";
+      "must be 3 to 128 characters: letters, digits, underscores, hyphens and periods, starting with a letter (DynamoDB's characters; upper-cased, the name also names the table's variable, e.g. NOTIFICATIONS_TABLE)";
     const shown = JSON.stringify(notifications).slice(0, 57);
     for (const name of ["ab", "my table", "1st", "x".repeat(129)]) {
       assert.deepEqual(problemsWith(notifications, { [name]: notifications }), [

@@ -48,7 +48,7 @@ function keySchema(missing: string) {
   );
 }
 
-const tableNameMessage = `must be 3 to ${TABLE_NAME_MAX_LENGTH} characters: letters, digits, underscores, hyphens and periods, starting with a letter (DynamoDB's characters; the name also makes the <NAME>_TABLE variable)`;
+const tableNameMessage = `must be 3 to ${TABLE_NAME_MAX_LENGTH} characters: letters, digits, underscores, hyphens and periods, starting with a letter (DynamoDB's characters; upper-cased, the name also names the table's variable, e.g. NOTIFICATIONS_TABLE)`;
 const tableName = z
   .string()
   .regex(new RegExp(`^[A-Za-z][A-Za-z0-9_.-]{2,${TABLE_NAME_MAX_LENGTH - 1}}$`), {
