@@ -1,8 +1,11 @@
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { POSTGRES_INSTANCE_CLASSES, windowMinutes } from "../components/config/databases";
 import { databaseVariablePrefix, resolveUse, storeVariables } from "../components/config/uses";
-import { readStackConfig } from "../components/config/stack-files";
+import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
+import { databaseUrl, springDatasourceUrl } from "../components/database-url";
 import { runInvalid } from "./harness";
 
 /** The committed stack config with some keys replaced (`services`, `databases`, …). */
@@ -227,5 +230,56 @@ describe("uses and databases: bad input, one message naming the key", () => {
     assert.deepEqual(problems("dev", mainDatabase({ engineVersion: "12" })), [
       'vitcord-infra:databases.main.engineVersion = "12": must be one of: 14, 15, 16, 17',
     ]);
+  });
+});
+
+describe("the DATABASE_URL recipe (docs/components.md)", () => {
+  const variables = {
+    DATABASE_HOST: "prod-main.cabc.us-east-1.rds.amazonaws.com",
+    DATABASE_PORT: "5432",
+    DATABASE_NAME: "main",
+    DATABASE_USER: "app",
+    DATABASE_PASSWORD: "p@ss:w/rd#1?%",
+  };
+
+  it("builds one URL with the password percent-encoded and TLS required", () => {
+    const url = databaseUrl(variables);
+    assert.equal(
+      url,
+      "postgres://app:p%40ss%3Aw%2Frd%231%3F%25@prod-main.cabc.us-east-1.rds.amazonaws.com:5432/main?sslmode=require",
+    );
+    // What a client library reads back is the password itself.
+    assert.equal(decodeURIComponent(new URL(url).password), variables.DATABASE_PASSWORD);
+    assert.equal(new URL(url).hostname, variables.DATABASE_HOST);
+  });
+
+  it("reads another database's prefix, and names a missing variable", () => {
+    assert.equal(
+      springDatasourceUrl(
+        {
+          ANALYTICS_DATABASE_HOST: "h",
+          ANALYTICS_DATABASE_PORT: "5432",
+          ANALYTICS_DATABASE_NAME: "analytics",
+        },
+        "analytics",
+      ),
+      "jdbc:postgresql://h:5432/analytics?sslmode=require",
+    );
+    assert.throws(() => databaseUrl({ ...variables, DATABASE_PASSWORD: undefined }), {
+      message: "DATABASE_PASSWORD is not set: the workload must list main in uses",
+    });
+  });
+
+  it("is the recipe the docs give for Rails and Spring", () => {
+    const page = readFileSync(path.join(PROJECT_DIR, "docs/components.md"), "utf8");
+    for (const line of [
+      'password: <%= ENV.fetch("DATABASE_PASSWORD").to_json %>',
+      "sslmode: require",
+      'ERB::Util.url_encode(ENV.fetch("DATABASE_PASSWORD"))',
+      "spring.datasource.url=jdbc:postgresql://${DATABASE_HOST}:${DATABASE_PORT}/${DATABASE_NAME}?sslmode=require",
+      "spring.datasource.password=${DATABASE_PASSWORD}",
+    ]) {
+      assert.ok(page.includes(line), `docs/components.md shows ${line}`);
+    }
   });
 });

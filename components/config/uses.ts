@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { strictObject } from "./schema-helpers";
+import { tableEnvironmentName } from "./tables";
 
 /**
  * The `uses` key of web services and workers: the data stores (databases, tables, caches) a
@@ -150,7 +151,7 @@ export function storeVariables(
       };
     }
     case "table":
-      return { environment: [`${upperName(name)}_TABLE`], secrets: [] };
+      return { environment: [tableEnvironmentName(name)], secrets: [] };
     case "cache": {
       const prefix = cacheVariablePrefix(name);
       return { environment: [`${prefix}_URL`], secrets: [`${prefix}_AUTH_TOKEN`] };
