@@ -104,7 +104,13 @@ const tableObject = strictObject({
     .describe(
       "Attributes that are keys of an index only, with their types (`S`, `N` or `B`); the table's own keys are declared by `partitionKey` and `sortKey`.",
     ),
-  indexes: namedRecord(indexName, indexSchema, indexNameMessage)
+  indexes: namedRecord(
+    indexName,
+    indexSchema.describe(
+      "One global secondary index: its partition key, optional sort key and projection.",
+    ),
+    indexNameMessage,
+  )
     .refine((indexes) => Object.keys(indexes).length <= MAX_INDEXES, {
       error: `must have at most ${MAX_INDEXES} indexes (DynamoDB's quota per table)`,
     })
@@ -231,7 +237,13 @@ export function tableEnvironmentName(table: string): string {
 }
 
 export function tablesSchema() {
-  return namedRecord(tableName, tableSchema, tableNameMessage)
+  return namedRecord(
+    tableName,
+    tableSchema.describe(
+      "One DynamoDB table, `<stack>-<name>` in AWS: its keys, indexes, billing, TTL attribute and stream.",
+    ),
+    tableNameMessage,
+  )
     .superRefine((tables, ctx) => {
       // Two names that make the same variable (`user-events`, `user_events`) could not both be used.
       const byVariable = new Map<string, string>();
