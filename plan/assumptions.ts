@@ -24,6 +24,21 @@ export interface Assumptions {
   readonly ec2SpotDiscount: number;
   /** Discount of a Fargate Spot task (AWS says only "discounted"; 50–70% is cited). */
   readonly fargateSpotDiscount: number;
+  /**
+   * RDS backup storage beyond the free allowance (100% of the provisioned storage), as a fraction
+   * of the provisioned storage: the daily changes kept for the retention period.
+   */
+  readonly dbBackupBeyondFreeFraction: number;
+  /** Millions of write request units per month into each on-demand DynamoDB table. */
+  readonly dynamoWriteMillionsPerTable: number;
+  /** Millions of read request units per month from each on-demand DynamoDB table. */
+  readonly dynamoReadMillionsPerTable: number;
+  /** GB stored in each DynamoDB table (each global secondary index stores as much again). */
+  readonly dynamoGbPerTable: number;
+  /** GB held by each serverless cache on average (the engine's minimum applies). */
+  readonly cacheGbStored: number;
+  /** Millions of ECPUs per month per serverless cache (100 requests/s ≈ 263 million). */
+  readonly cacheEcpuMillionsPerMonth: number;
 }
 
 /** Per environment: prod serves the traffic, dev only the team. */
@@ -39,6 +54,13 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> 
     // The low end of the ranges sources cite, so that Spot is not oversold.
     ec2SpotDiscount: 0.5,
     fargateSpotDiscount: 0.5,
+    // One day of backups stays within the free allowance.
+    dbBackupBeyondFreeFraction: 0,
+    dynamoWriteMillionsPerTable: 1,
+    dynamoReadMillionsPerTable: 2,
+    dynamoGbPerTable: 1,
+    cacheGbStored: 0.1,
+    cacheEcpuMillionsPerMonth: 10,
   },
   prod: {
     hoursPerMonth: 730,
@@ -50,6 +72,13 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> 
     ecrGbPerRepository: 5,
     ec2SpotDiscount: 0.5,
     fargateSpotDiscount: 0.5,
+    // Two weeks or more of daily changes add half the database's size again.
+    dbBackupBeyondFreeFraction: 0.5,
+    dynamoWriteMillionsPerTable: 20,
+    dynamoReadMillionsPerTable: 100,
+    dynamoGbPerTable: 10,
+    cacheGbStored: 0.5,
+    cacheEcpuMillionsPerMonth: 263,
   },
 };
 
@@ -69,6 +98,9 @@ export function describeAssumptions(a: Assumptions): string[] {
     `${a.s3GbPerBucket} GB stored per S3 bucket, ${a.ecrGbPerRepository} GB per ECR repository`,
     `Spot: EC2 ${pct(a.ec2SpotDiscount)} and Fargate ${pct(a.fargateSpotDiscount)} below on-demand`,
     "one public IPv4 address per NAT gateway and per internet-facing load balancer AZ",
+    `RDS: the allocated storage (not the autoscaling maximum); backups beyond the free allowance: ${pct(a.dbBackupBeyondFreeFraction)} of it; Performance Insights within its free 7 days`,
+    `DynamoDB per table: ${a.dynamoWriteMillionsPerTable}M writes, ${a.dynamoReadMillionsPerTable}M reads, ${a.dynamoGbPerTable} GB a month; each index repeats writes and storage`,
+    `serverless caches: ${a.cacheGbStored} GB stored and ${a.cacheEcpuMillionsPerMonth}M ECPUs a month each`,
     `list prices in ${prices.currency}, no Savings Plans or free tier`,
   ];
 }

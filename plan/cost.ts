@@ -4,8 +4,20 @@
  * list (never silently dropped). A price the table lacks makes its item unpriced, not guessed.
  */
 import { Assumptions } from "./assumptions";
+import {
+  charge,
+  Context,
+  CostLine,
+  FreeItem,
+  MissingPrice,
+  missingPrices,
+  roundCents,
+  unpriced,
+  UnpricedItem,
+} from "./cost-context";
+import { DATA_STORE_PRICERS } from "./cost-data";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
-import { CURRENCY, DEFAULT_PRICES, describeSource, priceCategory, PriceTable } from "./price-table";
+import { CURRENCY, DEFAULT_PRICES, PriceTable } from "./price-table";
 import {
   availabilityZoneCount,
   byTypeAndName,
@@ -16,7 +28,6 @@ import {
   natGatewayCount,
   num,
   obj,
-  ownerOf,
   RecordedResource,
   serviceTaskDefinition,
   splitTasks,
@@ -26,44 +37,8 @@ import {
   TYPES,
 } from "./resources";
 
-export { FREE_TYPES, UNPRICED_REASONS };
-
-export interface CostLine {
-  /** The owning component (network, cluster, api, jobs). */
-  readonly component: string;
-  readonly item: string;
-  readonly quantity: number;
-  readonly unit: string;
-  readonly unitPrice: number;
-  readonly monthly: number;
-  readonly source: string;
-}
-
-export interface UnpricedItem {
-  readonly component: string;
-  readonly type: string;
-  readonly name: string;
-  readonly reason: string;
-  /** The price key the table lacks for the stack's region, when that is why it is unpriced. */
-  readonly missingPrice?: string;
-}
-
-/** A price the estimate needed and the table lacks for the stack's region. */
-export interface MissingPrice {
-  readonly key: string;
-  /** What it prices, in words ("NAT gateways", "Fargate"). */
-  readonly category: string;
-  /** The regions the table does price it in (none: it is missing everywhere). */
-  readonly pricedIn: string[];
-  /** How many unpriced items lack it. */
-  readonly items: number;
-}
-
-export interface FreeItem {
-  readonly type: string;
-  readonly count: number;
-  readonly reason: string;
-}
+export { FREE_TYPES, roundCents, UNPRICED_REASONS };
+export type { CostLine, FreeItem, MissingPrice, UnpricedItem };
 
 export interface CostEstimate {
   readonly currency: string;
@@ -80,79 +55,6 @@ export interface CostEstimate {
   readonly lines: CostLine[];
   readonly unpriced: UnpricedItem[];
   readonly free: FreeItem[];
-}
-
-interface Context {
-  readonly resources: readonly RecordedResource[];
-  readonly region: string;
-  readonly assumptions: Assumptions;
-  readonly prices: PriceTable;
-  readonly lines: CostLine[];
-  readonly unpriced: UnpricedItem[];
-}
-
-/** Rounds to cents the way people do (16.425 → 16.43), despite binary floating point. */
-export function roundCents(value: number): number {
-  return Math.round(Number((value * 100).toPrecision(12))) / 100;
-}
-
-function unpriced(
-  ctx: Context,
-  resource: RecordedResource,
-  reason: string,
-  missingPrice?: string,
-): void {
-  const component = ownerOf(ctx.resources, resource).name;
-  const item = { component, type: resource.type, name: resource.name, reason };
-  ctx.unpriced.push(missingPrice === undefined ? item : { ...item, missingPrice });
-}
-
-/** The prices the unpriced items lack, one entry per key, in the order they were needed. */
-function missingPrices(ctx: Context): MissingPrice[] {
-  const counts = new Map<string, number>();
-  for (const u of ctx.unpriced) {
-    if (u.missingPrice !== undefined) {
-      counts.set(u.missingPrice, (counts.get(u.missingPrice) ?? 0) + 1);
-    }
-  }
-  return [...counts].map(([key, items]) => ({
-    key,
-    category: priceCategory(key),
-    pricedIn: ctx.prices.regionsWith(key),
-    items,
-  }));
-}
-
-/** Adds `quantity` units of the price `key`, or an unpriced item when the table lacks it. */
-function charge(
-  ctx: Context,
-  resource: RecordedResource,
-  item: string,
-  quantity: number,
-  key: string,
-  discount = 0,
-  note = "",
-): void {
-  if (quantity <= 0) return;
-  const price = ctx.prices.get(ctx.region, key);
-  if (price === undefined) {
-    const reason = `${item}: the price table has no ${key} price for ${ctx.region}`;
-    unpriced(ctx, resource, reason, key);
-    return;
-  }
-  const unitPrice = Number((price.price * (1 - discount)).toPrecision(12));
-  ctx.lines.push({
-    component: ownerOf(ctx.resources, resource).name,
-    item,
-    quantity: Number(quantity.toPrecision(12)),
-    unit: price.unit,
-    unitPrice,
-    monthly: roundCents(quantity * unitPrice),
-    source:
-      describeSource(price) +
-      (discount > 0 ? `; ${Math.round(discount * 100)}% Spot discount assumed` : "") +
-      (note ? `; ${note}` : ""),
-  });
 }
 
 /** Adds the resource's lines (or unpriced items); returns a reason when it has no charge of its own. */
@@ -376,6 +278,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   "aws:kms/key:Key": (key, ctx) => charge(ctx, key, "KMS key", 1, "kms.keyMonth"),
   "aws:secretsmanager/secret:Secret": (secret, ctx) =>
     charge(ctx, secret, "Secrets Manager secret", 1, "secretsmanager.secretMonth"),
+  ...DATA_STORE_PRICERS,
 };
 
 export interface EstimateOptions {

@@ -1,7 +1,7 @@
 /**
  * A Mermaid flowchart of a stack, generated from its recorded resources (nothing hard-coded):
  * internet → each load balancer → its service in the private subnets → NAT → internet; workers
- * and their queues; the cluster's EC2 capacity; the VPC endpoints. Markdown, so GitHub renders it.
+ * and their queues; the cluster's EC2 capacity; the VPC endpoints; the data stores and their users. Markdown, so GitHub renders it.
  */
 import { buildInventory, InventoryComponent } from "./inventory";
 import { natGatewayCount, obj, ownerOf, RecordedResource, str, TYPES } from "./resources";
@@ -30,6 +30,8 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
   const nat = vpc ? natGatewayCount(vpc) : undefined;
   const workloads = inventory.components.filter((c) => c.kind === "service" || c.kind === "worker");
   const clusters = inventory.components.filter((c) => c.kind === "cluster");
+  const stores = inventory.components.filter((c) => c.usedBy !== undefined);
+  const storeNode = (c: InventoryComponent) => nodeId(c.kind, c.component);
   const endpoints = resources.filter((r) => r.type === TYPES.vpcEndpoint);
   const queueUse = queueUseByWorkload(resources);
   const queuesOf = (component: string, use: QueueUse) =>
@@ -63,6 +65,12 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
       `      ${nodeId("cluster", c.component)}[[${label(`${c.component}: EC2 capacity<br/>${c.summary.split("; ")[0] ?? ""}`)}]]`,
     );
   }
+  // Databases and caches live in the VPC's subnets; a DynamoDB table is a regional service.
+  for (const c of stores.filter((s) => s.kind !== "table")) {
+    out.push(
+      `      ${storeNode(c)}[(${label(`${c.component} ${c.kind}<br/>${withoutName(c).split("; ")[0] ?? ""}`)})]`,
+    );
+  }
   out.push("    end");
   for (const endpoint of endpoints) {
     const service = str(endpoint.inputs.serviceName)?.split(".").pop() ?? endpoint.name;
@@ -72,6 +80,11 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
     );
   }
   out.push("  end");
+  for (const c of stores.filter((s) => s.kind === "table")) {
+    out.push(
+      `  ${storeNode(c)}[(${label(`${c.component} table<br/>${withoutName(c).split("; ")[0] ?? ""}`)})]`,
+    );
+  }
   for (const w of workloads) {
     for (const queue of queuesOf(w.component, "consumes")) {
       out.push(`  ${nodeId("queue", queue.name)}[(${label(`${w.component} queue (SQS)`)})]`);
@@ -92,6 +105,14 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
       out.push(`  ${node} <--> ${nodeId("queue", queue.name)}`);
     for (const queue of queuesOf(w.component, "sends"))
       out.push(`  ${node} -- enqueues --> ${nodeId("queue", queue.name)}`);
+  }
+  for (const c of stores) {
+    for (const user of c.usedBy ?? []) {
+      const w = workloads.find((w) => w.component === user);
+      if (w !== undefined) {
+        out.push(`  ${nodeId(w.kind === "service" ? "svc" : "wrk", user)} --> ${storeNode(c)}`);
+      }
+    }
   }
   if (nat !== undefined && nat.count > 0) out.push("  nat --> internet");
   return out.join("\n");

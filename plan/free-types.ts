@@ -52,6 +52,13 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": "queue settings have no charge",
   "aws:acm/certificate:Certificate": "public ACM certificates have no charge",
   "aws:acm/certificateValidation:CertificateValidation": "public ACM certificates have no charge",
+  "aws:rds/parameterGroup:ParameterGroup": "RDS settings have no charge",
+  "aws:rds/subnetGroup:SubnetGroup": "RDS settings have no charge",
+  "aws:elasticache/subnetGroup:SubnetGroup": "ElastiCache settings have no charge",
+  "aws:elasticache/parameterGroup:ParameterGroup": "ElastiCache settings have no charge",
+  "aws:elasticache/user:User": "ElastiCache users have no charge",
+  "aws:elasticache/userGroup:UserGroup": "ElastiCache users have no charge",
+  "aws:secretsmanager/secretVersion:SecretVersion": "priced with its secret",
   "aws:route53/record:Record":
     "records have no charge of their own (alias queries to AWS are free)",
 };

@@ -16,6 +16,10 @@ function describeLine(l: HerokuFigure["lines"][number]): string {
   return `${l.tasks} × ${l.dyno} (${dynoMemory(l.dynoMemoryMiB)}) for ${l.memoryMiB} MiB tasks`;
 }
 
+function describeAddon(a: HerokuFigure["addons"][number]): string {
+  return `${a.plan}${a.confirmed ? "" : " (unconfirmed)"}`;
+}
+
 function renderFigure(
   figure: HerokuFigure,
   about: string,
@@ -37,6 +41,12 @@ function renderFigure(
       `    ${l.workload.padEnd(layout.workload)}${what}${monthly}  ${notes.ref(l.source)}`,
     );
   }
+  for (const a of figure.addons) {
+    const what = describeAddon(a).padEnd(layout.what);
+    const monthly = usd(a.monthly).padStart(layout.monthly);
+    lines.push(`    ${a.store.padEnd(layout.workload)}${what}${monthly}  ${notes.ref(a.source)}`);
+    lines.push(...wrap(a.match, `    ${" ".repeat(layout.workload)}  `, `      `));
+  }
   for (const u of figure.unpriced) lines.push(...wrap(`not in the total: ${u}`, "    ", "      "));
   return lines;
 }
@@ -45,8 +55,10 @@ export function renderHeroku(heroku: HerokuEstimate, cost: CostEstimate): string
   const { privateSpace, commonRuntime } = heroku;
   const figures = [privateSpace, commonRuntime];
   const all = figures.flatMap((f) => f.lines);
+  const addons = figures.flatMap((f) => f.addons);
   const layout: Layout = {
-    workload: Math.max(8, ...all.map((l) => l.workload.length)) + 2,
+    workload:
+      Math.max(8, ...all.map((l) => l.workload.length), ...addons.map((a) => a.store.length)) + 2,
     what: Math.max(40, ...all.map((l) => describeLine(l).length)) + 2,
     monthly: Math.max(10, ...figures.map((f) => usd(f.total).length + 1)),
   };
@@ -66,7 +78,7 @@ export function renderHeroku(heroku: HerokuEstimate, cost: CostEstimate): string
     lines.push(...wrap(`${key}: ${text}`, "    ", "      "));
   }
   const left = privateSpace.unpriced.length;
-  const more = left > 0 ? ` + ${left} workload${left === 1 ? "" : "s"} not in it` : "";
+  const more = left > 0 ? ` + ${left} item${left === 1 ? "" : "s"} not in it` : "";
   const incomplete = cost.complete ? "" : " (INCOMPLETE, see above)";
   lines.push(
     ...wrap(

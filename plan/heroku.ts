@@ -5,7 +5,8 @@
  *   only through their load balancers), and on Heroku that is a Private Space ($1,000 a month)
  *   whose dynos are all Private-tier (Private-S/M/L).
  * - **Common Runtime**, for reference only: Standard/Performance dynos with no private network.
- * Each web service and worker task becomes the smallest dyno of the tier with at least its memory.
+ * Each web service and worker task becomes the smallest dyno of the tier with at least its memory;
+ * each database the Heroku Postgres plan of the same size (heroku-addons.ts).
  */
 import { HEROKU_PRICES, HerokuDyno, HerokuPrices, PRICE_SOURCES } from "./price-table";
 import {
@@ -17,6 +18,13 @@ import {
   TYPES,
 } from "./resources";
 import { roundCents } from "./cost";
+import { DATA_TYPES } from "./cost-data";
+import {
+  commonRuntimeAddons,
+  HerokuAddonLine,
+  HerokuAddons,
+  privateSpaceAddons,
+} from "./heroku-addons";
 
 export interface HerokuLine {
   /** The web service or worker (its component's name). */
@@ -45,9 +53,14 @@ export interface HerokuFigure {
     readonly source: string;
   } | null;
   readonly lines: HerokuLine[];
-  /** Space fee + every line; leaves out the workloads in `unpriced`. */
+  /** The databases (and caches) as add-on plans of the same size. */
+  readonly addons: HerokuAddonLine[];
+  /** Space fee + every line + every add-on; leaves out what is in `unpriced`. */
   readonly total: number;
-  /** Workloads this figure cannot run (no dyno of the tier is big enough) or whose memory is unknown. */
+  /**
+   * Workloads this figure cannot run (no dyno of the tier is big enough) or whose memory is
+   * unknown, and data stores with no priced plan.
+   */
   readonly unpriced: string[];
 }
 
@@ -101,6 +114,7 @@ function figure(
   space: HerokuFigure["space"],
   dynos: readonly HerokuDyno[],
   all: readonly Workload[],
+  addons: HerokuAddons,
 ): HerokuFigure {
   const lines: HerokuLine[] = [];
   const unpriced: string[] = [];
@@ -130,13 +144,15 @@ function figure(
     });
   }
   const fee = space?.monthly ?? 0;
+  const workloadsTotal = lines.reduce((sum, l) => sum + l.monthly, fee);
   return {
     name,
     privateNetwork,
     space,
     lines,
-    total: roundCents(lines.reduce((sum, l) => sum + l.monthly, fee)),
-    unpriced,
+    addons: addons.lines,
+    total: roundCents(addons.lines.reduce((sum, a) => sum + a.monthly, workloadsTotal)),
+    unpriced: [...unpriced, ...addons.unpriced],
   };
 }
 
@@ -153,19 +169,40 @@ export function estimateHeroku(
     { name: ps.name, monthly: ps.monthly, source: `${ps.source} ${ps.date}` },
     ps.dynos,
     all,
+    privateSpaceAddons(resources),
   );
-  const commonRuntime = figure(cr.name, false, null, cr.dynos, all);
-  const cited = [ps, ...ps.dynos, ...cr.dynos].flatMap((p) =>
-    "memorySource" in p ? [p.source, p.memorySource] : [p.source],
-  );
+  const crAddons = commonRuntimeAddons(resources, prices);
+  const commonRuntime = figure(cr.name, false, null, cr.dynos, all, crAddons);
+  const hasDatabase = resources.some((r) => r.type === DATA_TYPES.dbInstance);
+  const cited = [
+    ...[ps, ...ps.dynos, ...cr.dynos].flatMap((p) =>
+      "memorySource" in p ? [p.source, p.memorySource] : [p.source],
+    ),
+    ...crAddons.lines.map((l) => l.source.split(" ")[0]!),
+    ...(hasDatabase ? [prices.postgres.tiersSource] : []),
+  ];
+  const notes = [
+    "Compare with the Private Space: the stack is a private network, and a Private Space runs only Private-tier dynos.",
+    "Monthly list prices (prorated per second); Enterprise contracts can differ.",
+  ];
+  if (hasDatabase) {
+    notes.push(
+      "A database becomes the Heroku Postgres plan with at least its instance's memory and storage, Premium (HA) for a Multi-AZ one; a Private Space needs a Private-tier plan.",
+    );
+  }
+  if (crAddons.lines.some((l) => !l.confirmed)) {
+    notes.push("An add-on marked unconfirmed is an estimate: its price or size is not confirmed.");
+  }
+  if (resources.some((r) => r.type === DATA_TYPES.table)) {
+    notes.push(
+      "DynamoDB tables have no Heroku equivalent: they stay on AWS in both figures (not in them).",
+    );
+  }
   return {
     currency: "USD",
     privateSpace,
     commonRuntime,
-    notes: [
-      "Compare with the Private Space: the stack is a private network, and a Private Space runs only Private-tier dynos.",
-      "Monthly list prices (prorated per second); Enterprise contracts can differ.",
-    ],
+    notes,
     sources: Object.fromEntries(
       [...new Set(cited)].sort().map((key) => [key, PRICE_SOURCES[key] ?? "(not in the table)"]),
     ),

@@ -21,11 +21,12 @@ import {
   trim,
   TYPES,
 } from "./resources";
+import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
 
 export type ComponentKind =
-  "network" | "cluster" | "registry" | "service" | "queue" | "worker" | "other";
+  "network" | "cluster" | "registry" | "service" | "queue" | "worker" | DataStoreKind | "other";
 
 export interface InventoryComponent {
   readonly component: string;
@@ -39,6 +40,8 @@ export interface InventoryComponent {
   readonly subcomponents: string[];
   /** The images a web service or worker runs (absent for other components). */
   readonly images?: WorkloadImage[];
+  /** The workloads that use a database, table or cache (absent for other components). */
+  readonly usedBy?: string[];
 }
 
 export interface Inventory {
@@ -78,6 +81,7 @@ function describeComponent(
     .sort((a, b) => a.type.localeCompare(b.type));
   const { kind, summary } = summarize(all, owner, children);
   const workload = kind === "service" || kind === "worker";
+  const store = kind === "database" || kind === "table" || kind === "cache";
   return {
     component: owner.name,
     type: owner.type,
@@ -87,6 +91,7 @@ function describeComponent(
     types,
     subcomponents: inner.filter(isComponent).map((r) => `${r.type} ${r.name}`),
     ...(workload ? { images: workloadImages(all, ofType(children, TYPES.service)) } : {}),
+    ...(store ? { usedBy: dataStoreUsers(all, children) } : {}),
   };
 }
 
@@ -112,6 +117,13 @@ function summarize(
   const repositories = ofType(members, TYPES.repository);
   if (repositories.length > 0 && ofType(members, TYPES.service).length === 0) {
     return { kind: "registry", summary: registrySummary(repositories, members) };
+  }
+  const data = dataStoreOf(members);
+  if (data !== undefined) {
+    return {
+      kind: data.kind,
+      summary: `${owner.name}: ${dataStoreSummary(data.kind, data.store)}`,
+    };
   }
   const services = ofType(members, TYPES.service);
   if (services.length > 0) {
@@ -291,6 +303,10 @@ export function renderInventory(inventory: Inventory): string[] {
     for (const image of images) {
       const which = images.length > 1 ? ` (${image.container})` : "";
       lines.push(...wrap(describeImage(image, c.component), `    image${which}: `, "      "));
+    }
+    if (c.usedBy !== undefined) {
+      const users = c.usedBy.length > 0 ? c.usedBy.join(", ") : "no workload";
+      lines.push(...wrap(`used by ${users}`, "    ", "      "));
     }
     if (c.subcomponents.length > 0) {
       lines.push(...pack(c.subcomponents, ", ", "    ├ contains ", "      "));

@@ -28,6 +28,21 @@ export interface HerokuDyno {
   readonly date: string;
 }
 
+/** A Heroku add-on plan (Postgres, Key-Value Store); a size of null was not found. */
+export interface HerokuAddonPlan {
+  readonly name: string;
+  readonly monthly: number;
+  readonly memoryGb?: number | null;
+  readonly storageGb?: number | null;
+  /** Premium, Private and Shield Postgres plans keep a standby (HA), like RDS Multi-AZ. */
+  readonly highAvailability?: boolean;
+  readonly source: string;
+  readonly date: string;
+  /** False when the price (or the size) comes from one source or sources conflict. */
+  readonly confirmed: boolean;
+  readonly note?: string;
+}
+
 /** Heroku list prices: the Private Space (a private network, like the VPC) and the Common Runtime. */
 export interface HerokuPrices {
   readonly privateSpace: {
@@ -43,6 +58,9 @@ export interface HerokuPrices {
     readonly name: string;
     readonly dynos: readonly HerokuDyno[];
   };
+  /** Common Runtime Postgres plans (no Private-tier prices were found). */
+  readonly postgres: { readonly tiersSource: string; readonly plans: readonly HerokuAddonPlan[] };
+  readonly keyValueStore: { readonly plans: readonly HerokuAddonPlan[] };
 }
 
 export const PRICE_SOURCES: Readonly<Record<string, string>> = data.sources;
@@ -98,6 +116,9 @@ const CATEGORIES: Readonly<Record<string, string>> = {
   s3: "S3 storage",
   kms: "KMS keys",
   secretsmanager: "Secrets Manager",
+  rds: "RDS",
+  dynamodb: "DynamoDB",
+  elasticache: "ElastiCache",
 };
 
 export function priceCategory(key: string): string {

@@ -143,7 +143,8 @@ export function ownerOf(resources: readonly RecordedResource[], resource: Record
 
 /**
  * The order components are shown in, as the program wires them: the stack's own resources, the
- * network, the cluster, the shared image repositories, the web services, the queues, the workers;
+ * network, the cluster, the shared image repositories, the data stores, the web services, the
+ * queues, the workers;
  * anything else last.
  */
 const COMPONENT_ORDER: readonly string[] = [
@@ -151,6 +152,9 @@ const COMPONENT_ORDER: readonly string[] = [
   "vitcord:network:PrivateNetwork",
   "vitcord:cluster:Ec2Cluster",
   "vitcord:registry:SharedRepositories",
+  "vitcord:data:PostgresDatabase",
+  "vitcord:data:DynamoTable",
+  "vitcord:data:RedisCache",
   "vitcord:service:LoadBalancedService",
   "vitcord:service:WorkerQueue",
   "vitcord:service:FargateWorker",

@@ -32,6 +32,13 @@ function assertNoStackTrace(text: string): void {
   assert.doesNotMatch(text, /^\s+at .+:\d+/m);
 }
 
+/** The data stores the Heroku comparison maps to add-on plans. */
+const HEROKU_STORE_TYPES = [
+  "aws:rds/instance:Instance",
+  "aws:elasticache/replicationGroup:ReplicationGroup",
+  "aws:elasticache/serverlessCache:ServerlessCache",
+];
+
 describe("plan: the CLI", function () {
   // Each run synthesizes the whole program (a few seconds on a busy machine); no timing is asserted.
   this.timeout(120_000);
@@ -83,8 +90,18 @@ describe("plan: the CLI", function () {
     for (const doc of [dev, prod]) {
       const { privateSpace, commonRuntime } = doc.heroku;
       const services = doc.resources.filter((r) => r.type === "aws:ecs/service:Service").length;
-      assert.equal(privateSpace.lines.length + privateSpace.unpriced.length, services);
-      assert.equal(commonRuntime.lines.length + commonRuntime.unpriced.length, services);
+      // Each database and cache is an add-on line or unpriced; DynamoDB tables stay on AWS.
+      const stores = doc.resources.filter((r) => HEROKU_STORE_TYPES.includes(r.type)).length;
+      for (const figure of [privateSpace, commonRuntime]) {
+        const { lines, addons, unpriced } = figure;
+        assert.equal(lines.length + addons.length + unpriced.length, services + stores);
+      }
+      // No Private-tier Postgres price is known; the Common Runtime gets the plan of the same size.
+      assert.deepEqual(privateSpace.addons, []);
+      assert.deepEqual(
+        commonRuntime.addons.map((a) => a.plan),
+        doc.stack === "prod" ? ["Postgres Premium-0"] : ["Postgres Standard-0"],
+      );
       assert.ok(privateSpace.lines.every((l) => l.dyno.startsWith("Private-")));
       assert.ok(commonRuntime.lines.every((l) => !l.dyno.startsWith("Private-")));
       const dynos = privateSpace.lines.reduce((sum, l) => sum + l.monthly, 0);

@@ -23,6 +23,12 @@ const ASSUMPTIONS: Assumptions = {
   ecrGbPerRepository: 3,
   ec2SpotDiscount: 0.6,
   fargateSpotDiscount: 0.7,
+  dbBackupBeyondFreeFraction: 0.5,
+  dynamoWriteMillionsPerTable: 10,
+  dynamoReadMillionsPerTable: 100,
+  dynamoGbPerTable: 4,
+  cacheGbStored: 0.5,
+  cacheEcpuMillionsPerMonth: 100,
 };
 
 function estimate(region = "us-east-1", prices?: PriceTable): CostEstimate {

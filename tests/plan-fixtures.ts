@@ -244,3 +244,112 @@ export function smallStack(): RecordedResource[] {
     ),
   ];
 }
+
+export const database = component("vitcord:data:PostgresDatabase", "main");
+export const table = component("vitcord:data:DynamoTable", "notifications");
+export const cache = component("vitcord:data:RedisCache", "sessions");
+/** A worker with the same name as the table, as in the stacks. */
+export const notifications = component("vitcord:service:FargateWorker", "notifications");
+
+export const TABLE_ARN = "arn:aws:dynamodb:us-east-1:123456789012:table/test-notifications";
+
+/** The inputs of the prod database, as components/database.ts declares them. */
+export const PROD_DATABASE = {
+  engine: "postgres",
+  engineVersion: "17",
+  instanceClass: "db.t4g.medium",
+  storageType: "gp3",
+  allocatedStorage: 64,
+  maxAllocatedStorage: 500,
+  storageEncrypted: true,
+  publiclyAccessible: false,
+  multiAz: true,
+  backupRetentionPeriod: 14,
+  deletionProtection: true,
+  manageMasterUserPassword: true,
+  performanceInsightsEnabled: true,
+  performanceInsightsRetentionPeriod: 7,
+};
+
+/**
+ * Data stores and their users: the `main` database (admitted from api's and jobs' task groups),
+ * the `notifications` table (read-write by the notifications worker's task role, read by api's),
+ * and the `sessions` cache (admitted from api only).
+ */
+export function dataStack(
+  databaseInputs: Record<string, unknown> = PROD_DATABASE,
+  tableInputs: Record<string, unknown> = {},
+  cacheResource?: RecordedResource,
+): RecordedResource[] {
+  const group = (name: string, id: string, parent: RecordedResource) =>
+    resource("aws:ec2/securityGroup:SecurityGroup", name, {}, parent, { id });
+  const ingress = (name: string, into: string, from: string, parent: RecordedResource) =>
+    resource(
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      name,
+      { securityGroupId: into, referencedSecurityGroupId: from, fromPort: 5432, toPort: 5432 },
+      parent,
+    );
+  const policy = (name: string, actions: string[], parent: RecordedResource) =>
+    resource(
+      "aws:iam/rolePolicy:RolePolicy",
+      name,
+      {
+        policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: actions, Resource: [TABLE_ARN, `${TABLE_ARN}/index/*`] },
+          ],
+        }),
+      },
+      parent,
+    );
+  return [
+    database,
+    group("main-db-sg", "sg-db", database),
+    resource("aws:rds/instance:Instance", "main-db", databaseInputs, database),
+    table,
+    resource(
+      "aws:dynamodb/table:Table",
+      "notifications-table",
+      {
+        name: "test-notifications",
+        hashKey: "userId",
+        rangeKey: "sentAt",
+        attributes: [
+          { name: "userId", type: "S" },
+          { name: "sentAt", type: "N" },
+          { name: "status", type: "S" },
+        ],
+        globalSecondaryIndexes: [{ name: "by-status", hashKey: "status" }],
+        billingMode: "PAY_PER_REQUEST",
+        pointInTimeRecovery: { enabled: true },
+        ttl: { enabled: true, attributeName: "expiresAt" },
+        deletionProtectionEnabled: true,
+        ...tableInputs,
+      },
+      table,
+      { arn: TABLE_ARN },
+    ),
+    cache,
+    group("sessions-sg", "sg-cache", cache),
+    cacheResource ??
+      resource(
+        "aws:elasticache/serverlessCache:ServerlessCache",
+        "sessions",
+        { engine: "valkey", cacheUsageLimits: { dataStorage: { maximum: 1, unit: "GB" } } },
+        cache,
+      ),
+    api,
+    group("api-tasks", "sg-api", api),
+    ingress("api-to-main", "sg-db", "sg-api", api),
+    ingress("api-to-sessions", "sg-cache", "sg-api", api),
+    policy("api-task-policy", ["dynamodb:GetItem", "dynamodb:Query"], api),
+    jobs,
+    group("jobs-tasks", "sg-jobs", jobs),
+    ingress("jobs-to-main", "sg-db", "sg-jobs", jobs),
+    notifications,
+    group("notifications-tasks", "sg-notifications", notifications),
+    policy("notifications-task-policy", ["dynamodb:GetItem", "dynamodb:PutItem"], notifications),
+  ];
+}

@@ -187,6 +187,7 @@ describe("plan: Heroku in the plan document and text", () => {
       "sources",
     ]);
     assert.deepEqual(Object.keys(heroku.privateSpace!), [
+      "addons",
       "lines",
       "name",
       "privateNetwork",

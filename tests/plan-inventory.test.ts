@@ -48,6 +48,8 @@ describe("plan: inventory", () => {
         "network:network",
         "cluster:cluster",
         "registry:registry",
+        "main:database",
+        "notifications:table",
         "api:service",
         "notifications:service",
         "jobs-queue:queue",

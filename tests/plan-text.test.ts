@@ -135,8 +135,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 114);
-    assert.equal(prodJson.inventory.resourceCount, 105);
+    assert.equal(prodJson.resources.length, 127);
+    assert.equal(prodJson.inventory.resourceCount, 116);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
@@ -200,8 +200,8 @@ describe("plan text: fits a terminal", function () {
       text.includes(
         `\nMonthly cost estimate (USD, ap-southeast-2, list prices): $0.00 + ${unpriced} unpriced items — INCOMPLETE\n` +
           "  The price table has no ap-southeast-2 price for NAT gateways, public IPv4, CloudWatch Logs, EC2\n" +
-          "  instances, EBS volumes, load balancers, S3 storage and Fargate: " +
-          `${missingItems} items are not in the total.\n`,
+          "  instances, EBS volumes, RDS, Secrets Manager, DynamoDB, load balancers, S3 storage and Fargate: " +
+          `${missingItems}\n  items are not in the total.\n`,
       ),
       text,
     );
@@ -215,12 +215,20 @@ describe("plan text: fits a terminal", function () {
     const json = JSON.parse(await plan(["--stack", "dev", "--json"], readConfig)) as PlanDocument;
     assert.equal(json.cost.complete, false);
     assert.ok(json.cost.total > 0);
+    // The source has no eu-west-1 price for the dev database's class, gp3, DynamoDB or secrets.
     assert.deepEqual(json.cost.missingPrices.map((m) => m.key).sort(), [
+      "dynamodb.pitr.gbMonth",
+      "dynamodb.readMillion",
+      "dynamodb.storage.gbMonth",
+      "dynamodb.writeMillion",
       "ebs.gp3.gbMonth",
       "ec2.t4g.medium.hour",
       "ecr.gbMonth",
       "fargate.arm.gbHour",
       "fargate.arm.vcpuHour",
+      "rds.gp3.gbMonth",
+      "rds.postgres.db.t4g.micro.hour",
+      "secretsmanager.secretMonth",
     ]);
     assert.ok(json.cost.missingPrices.every((m) => m.pricedIn.includes("us-east-1")));
     const nat = json.cost.lines.find((l) => l.item === "1 NAT gateway (Single), hours");
