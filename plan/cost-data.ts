@@ -42,7 +42,8 @@ function priceDatabase(db: RecordedResource, ctx: Context): void {
     const retention = num(db.inputs.backupRetentionPeriod) ?? 0;
     const beyondFree = storageGb * ctx.assumptions.dbBackupBeyondFreeFraction;
     if (retention > 0 && beyondFree > 0) {
-      const what = `RDS backups beyond the free ${storageGb} GB (${retention} days kept)`;
+      const kept = `${retention} day${retention === 1 ? "" : "s"} kept`;
+      const what = `RDS backups beyond the free ${storageGb} GB (${kept})`;
       charge(ctx, db, what, beyondFree, "rds.backup.gbMonth");
     }
   }

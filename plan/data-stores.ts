@@ -45,7 +45,8 @@ export function databaseSummary(db: RecordedResource): string {
     const upTo = max !== undefined && max > gb ? ` (up to ${max})` : "";
     parts.push(`${str(inputs.storageType) ?? "gp2"} ${gb} GB${upTo}`);
   }
-  parts.push(`backups ${num(inputs.backupRetentionPeriod) ?? 0} days`);
+  const days = num(inputs.backupRetentionPeriod) ?? 0;
+  parts.push(`backups ${days} day${days === 1 ? "" : "s"}`);
   const flags = [
     inputs.storageEncrypted === true ? "encrypted" : "NOT encrypted",
     inputs.publiclyAccessible === true ? "PUBLIC" : "private",

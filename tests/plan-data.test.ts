@@ -67,7 +67,7 @@ describe("plan: data stores", () => {
       assert.deepEqual(lines(cost(dataStack(DEV_DATABASE)), "main"), {
         "RDS postgres db.t4g.micro Single-AZ, hours": 11.68, // 730 × 0.016
         "RDS gp3 20 GB Single-AZ": 2.3, // 20 × 0.115
-        "RDS backups beyond the free 20 GB (1 days kept)": 0.95, // 10 × 0.095
+        "RDS backups beyond the free 20 GB (1 day kept)": 0.95, // 10 × 0.095
         "RDS-managed master password secret": 0.4,
       });
     });
