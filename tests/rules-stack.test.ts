@@ -140,6 +140,35 @@ describe("rules over the dev and prod stacks", () => {
     );
   });
 
+  it("reports a single-AZ prod database (VIT-RDS-05) and a default parameter group (VIT-RDS-03)", () => {
+    const { resources } = runs.prod;
+    const db = resources.find((r) => r.type === "aws:rds/instance:Instance")!;
+    assert.ok(db, "prod declares the main database");
+    const changed = (inputs: Record<string, unknown>) =>
+      evaluateRules(
+        resources.map((r) => (r === db ? { ...db, inputs: { ...db.inputs, ...inputs } } : r)),
+        "prod",
+      ).mandatoryViolations.map((v) => [v.ruleId, v.resource?.name, v.message]);
+    assert.deepEqual(changed({ multiAz: false }), [
+      ["VIT-RDS-05", db.name, "multiAz is not true: one AZ outage takes the database down"],
+    ]);
+    assert.deepEqual(changed({ parameterGroupName: undefined }), [
+      ["VIT-RDS-03", db.name, "uses the default parameter group, which does not force TLS"],
+    ]);
+    // The program's own parameter group forces TLS: the join finds it.
+    const group = resources.find((r) => r.type === "aws:rds/parameterGroup:ParameterGroup")!;
+    const tlsOff = (group.inputs.parameters as { name: string; value: string }[]).map((p) =>
+      p.name === "rds.force_ssl" ? { ...p, value: "0" } : p,
+    );
+    const withTlsOff = resources.map((r) =>
+      r === group ? { ...group, inputs: { ...group.inputs, parameters: tlsOff } } : r,
+    );
+    assert.deepEqual(
+      evaluateRules(withTlsOff, "prod").mandatoryViolations.map((v) => v.ruleId),
+      ["VIT-RDS-03"],
+    );
+  });
+
   it("VIT-OPS-01: every stateful resource in prod is protected and retained; in dev only the shared repositories are retained", () => {
     for (const stack of ["dev", "prod"] as const) {
       const stateful = runs[stack].resources.filter((r) => STATEFUL_TYPES.includes(r.type));
