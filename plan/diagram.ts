@@ -3,7 +3,7 @@
  * internet → each load balancer → its service in the private subnets → NAT → internet; workers
  * and their queues; the cluster's EC2 capacity; the VPC endpoints; the data stores and their users. Markdown, so GitHub renders it.
  */
-import { buildInventory, InventoryComponent } from "./inventory";
+import { buildInventory, InventoryComponent, SERVICE_NAMES } from "./inventory";
 import { natGatewayCount, obj, ownerOf, RecordedResource, str, TYPES } from "./resources";
 
 /** A Mermaid node id: letters, digits and underscores only. */
@@ -73,7 +73,8 @@ export function mermaidFlowchart(resources: readonly RecordedResource[]): string
   }
   out.push("    end");
   for (const endpoint of endpoints) {
-    const service = str(endpoint.inputs.serviceName)?.split(".").pop() ?? endpoint.name;
+    const short = str(endpoint.inputs.serviceName)?.split(".").pop();
+    const service = short === undefined ? endpoint.name : (SERVICE_NAMES[short] ?? short);
     const kind = str(endpoint.inputs.vpcEndpointType) ?? "Gateway";
     out.push(
       `    ${nodeId("endpoint", endpoint.name)}[(${label(`${service} ${kind.toLowerCase()} endpoint`)})]`,

@@ -154,6 +154,9 @@ export function registrySummary(
   return `shared ECR repositories ${names} (kept on delete)${pulled}`;
 }
 
+/** How the summaries name the AWS services of VPC endpoints (the last part of their service name). */
+export const SERVICE_NAMES: Readonly<Record<string, string>> = { s3: "S3", dynamodb: "DynamoDB" };
+
 /** "VPC 10.20.0.0/16 across 3 AZs; NAT: 3 gateways, one per AZ; S3 gateway endpoint; …" */
 export function networkSummary(
   vpc: RecordedResource,
@@ -171,7 +174,7 @@ export function networkSummary(
   for (const endpoint of ofType(members, TYPES.vpcEndpoint)) {
     const service = str(endpoint.inputs.serviceName)?.split(".").pop() ?? "?";
     const kind = (str(endpoint.inputs.vpcEndpointType) ?? "Gateway").toLowerCase();
-    parts.push(`${service === "s3" ? "S3" : service} ${kind} endpoint`);
+    parts.push(`${SERVICE_NAMES[service] ?? service} ${kind} endpoint`);
   }
   const flowLog = ofType(members, "aws:ec2/flowLog:FlowLog")[0];
   if (flowLog !== undefined) {

@@ -82,6 +82,12 @@ describe("plan: inventory", () => {
     );
   });
 
+  it("names the program's gateway endpoints by their service: S3 and DynamoDB", async () => {
+    const run = await runProgram("prod");
+    const network = buildInventory(run.resources).components.find((c) => c.kind === "network")!;
+    assert.match(network.summary, /; S3 gateway endpoint; DynamoDB gateway endpoint;/);
+  });
+
   it("summarizes a single NAT as shared by the AZs", () => {
     const vpc = resource("awsx:ec2:Vpc", "vpc", {
       cidrBlock: "10.10.0.0/16",
@@ -242,7 +248,7 @@ describe("plan: diagram", () => {
   it("shows the web service on the cluster's capacity, the endpoints and the worker's queue", () => {
     assert.ok(lines.includes("  svc_api -. runs on .-> cluster_cluster"));
     assert.ok(lines.includes("  wrk_jobs --> endpoint_network_s3_endpoint"));
-    assert.ok(lines.includes('    endpoint_network_s3_endpoint[("s3 gateway endpoint")]'));
+    assert.ok(lines.includes('    endpoint_network_s3_endpoint[("S3 gateway endpoint")]'));
     assert.ok(lines.includes("  wrk_jobs <--> queue_jobs_queue"));
     assert.ok(lines.includes("  svc_api -- enqueues --> queue_jobs_queue"));
     assert.ok(!mermaidFlowchart(stack).includes("queue_jobs_queue"), "no policy, no queue edge");
