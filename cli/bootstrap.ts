@@ -266,17 +266,26 @@ function repositoryCreators(ctx: CliContext, stacks: readonly string[]): string[
   });
 }
 
-/**
- * The configured images that do not exist in the registry, as missing checks with their fixes.
- * `up` refuses to start with any (prod's first up would otherwise wait for tasks that can never
- * pull their image until it times out).
- */
-export async function missingImages(ctx: CliContext, info: StackInfo): Promise<Check[]> {
-  const clients = ctx.aws(info.region);
-  const caller = accountOfArn(await checkCredentials(clients.sts)) ?? "";
-  const plan = planBootstrap(ctx.projectDir, info.stack, caller);
+/** Each image the stack's config names, checked in its registry account. */
+async function checkImages(ecr: ECRClient, plan: BootstrapPlan, info: StackInfo): Promise<Check[]> {
   const checks: Check[] = [];
-  for (const image of plan.images) checks.push(await checkImage(clients.ecr, plan, image, info));
+  for (const image of plan.images) checks.push(await checkImage(ecr, plan, image, info));
+  return checks;
+}
+
+/**
+ * The configured images that do not exist in the registry, as missing checks with their fixes,
+ * for the caller (its STS ARN) that `up` already identified. `up` refuses to start with any
+ * (prod's first up would otherwise wait for tasks that can never pull their image until it times
+ * out).
+ */
+export async function missingImages(
+  ctx: CliContext,
+  info: StackInfo,
+  callerArn: string,
+): Promise<Check[]> {
+  const plan = planBootstrap(ctx.projectDir, info.stack, accountOfArn(callerArn) ?? "");
+  const checks = await checkImages(ctx.aws(info.region).ecr, plan, info);
   return checks.filter((check) => check.status === "missing");
 }
 
@@ -319,7 +328,7 @@ export async function bootstrapCommand(
       for (const check of await checkRepositories(clients.ecr, plan, creators)) report(check);
     }
   }
-  for (const image of plan.images) report(await checkImage(clients.ecr, plan, image, info));
+  for (const check of await checkImages(clients.ecr, plan, info)) report(check);
 
   const missing = checks.filter((check) => check.status === "missing").length;
   if (missing > 0) {

@@ -62,9 +62,16 @@ export async function checkWorkingTree(
 }
 
 /** The Pulumi CLI, then AWS credentials, then the stack: the order a user fixes them in. */
-export async function prepare(ctx: CliContext, info: StackInfo, opts: StackOptions) {
+export async function prepare(
+  ctx: CliContext,
+  info: StackInfo,
+  opts: StackOptions,
+  checks: { readonly images?: boolean } = {},
+) {
   if (ctx.findExecutable("pulumi") === undefined) throw new PulumiNotInstalledError();
-  await checkCredentials(ctx.aws(info.region).sts);
+  const caller = await checkCredentials(ctx.aws(info.region).sts);
+  // Before the stack is opened: a refused up changes nothing.
+  if (checks.images === true) await refuseMissingImages(ctx, info, caller);
   return openStack(ctx, info, { secretsProvider: opts.secretsProvider });
 }
 
@@ -163,8 +170,12 @@ function serviceUrls(outputs: OutputMap | undefined): Record<string, string> {
 }
 
 /** An `up` whose images are not in the registry would only wait for tasks that cannot start. */
-async function refuseMissingImages(ctx: CliContext, info: StackInfo): Promise<void> {
-  const missing = await missingImages(ctx, info);
+async function refuseMissingImages(
+  ctx: CliContext,
+  info: StackInfo,
+  callerArn: string,
+): Promise<void> {
+  const missing = await missingImages(ctx, info, callerArn);
   if (missing.length === 0) return;
   throw new CliError(
     `Refusing to up stack ${info.stack}: ${missing.length === 1 ? "an image it runs does" : `${missing.length} images it runs do`} ` +
@@ -185,11 +196,8 @@ export async function stackCommand(
     command === "preview" || command === "up"
       ? loadStack(opts.stack, ctx.projectDir)
       : peekStack(opts.stack, ctx.projectDir);
-  if (command === "up") {
-    await checkWorkingTree(ctx, info, "up");
-    await refuseMissingImages(ctx, info);
-  }
-  const stack = await prepare(ctx, info, opts);
+  if (command === "up") await checkWorkingTree(ctx, info, "up");
+  const stack = await prepare(ctx, info, opts, { images: command === "up" });
   if (command !== "preview") {
     await confirmWithPreview(ctx, info, stack, { operation: command, action: command }, opts);
   }

@@ -63,6 +63,8 @@ describe("infra CLI: stack operations", () => {
           "Or run `npm run infra -- bootstrap --stack prod` to check everything a first up needs.\n",
       );
       assert.deepEqual(run.opened, []);
+      // The caller is identified once, for the credentials check and the registry account.
+      assert.equal(sts.commandCalls(GetCallerIdentityCommand).length, 1);
       assert.deepEqual(ecr.commandCalls(DescribeImagesCommand)[0]?.args[0].input, {
         registryId: "123456789012",
         repositoryName: "vitcord/api",
@@ -212,6 +214,9 @@ describe("infra CLI: stack operations", () => {
         ["up", { color: "never", onEvent: "function" }],
       ]);
       assert.deepEqual(run.prompts, []);
+      // One caller identity serves the credentials check and the image check.
+      assert.equal(sts.commandCalls(GetCallerIdentityCommand).length, 1);
+      assert.equal(ecr.commandCalls(DescribeImagesCommand).length, 1);
     });
 
     it("runs the policy packs in the preview too", async () => {
