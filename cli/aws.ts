@@ -1,8 +1,10 @@
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { Route53Client } from "@aws-sdk/client-route-53";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { AwsCredentialsError, isCredentialsError } from "./errors";
 
@@ -17,6 +19,10 @@ export interface AwsClients {
   readonly iam: IAMClient;
   /** Hosted zones (bootstrap); Route 53 is global too. */
   readonly route53: Route53Client;
+  /** The operations manifest and the config vars (Parameter Store). */
+  readonly ssm: SSMClient;
+  /** The maintenance rules on the services' listeners, and target health (`ps`). */
+  readonly elbv2: ElasticLoadBalancingV2Client;
 }
 
 /** Makes the clients for a stack's region; tests use the real one under aws-sdk-client-mock. */
@@ -29,6 +35,8 @@ export const createAwsClients: AwsClientFactory = (region) => ({
   sts: new STSClient({ region }),
   iam: new IAMClient({ region }),
   route53: new Route53Client({ region }),
+  ssm: new SSMClient({ region }),
+  elbv2: new ElasticLoadBalancingV2Client({ region }),
 });
 
 /**

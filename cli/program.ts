@@ -10,10 +10,12 @@ import {
   StackOptions,
 } from "./deploy";
 import { listStacks } from "../components/config/stack-files";
-import { checkNpmStack, NPM_STACK_HELP, resolveStack } from "../components/config/stack-option";
+import { checkNpmStack, resolveStack } from "../components/config/stack-option";
 import { CliError, describeError } from "./errors";
-import { HistoryOptions, releasesCommand } from "./history";
-import { logsCommand, statusCommand } from "./observe";
+import { collect, Runner, stackOptions } from "./command-helpers";
+import { registerConfigCommands } from "./config-commands";
+import type { HistoryOptions } from "./history";
+import { registerObserveCommands } from "./observe-commands";
 import {
   PromoteOptions,
   promoteCommand,
@@ -21,25 +23,8 @@ import {
   releaseCommand,
   rollbackCommand,
 } from "./release";
-import { runCommand } from "./run-task";
+import { registerRuntimeCommands } from "./runtime-commands";
 import { initCommand } from "./workspace";
-
-type Action = (...args: never[]) => Promise<number>;
-
-/** --stack and --secrets-provider, on every command. */
-function stackOptions(command: Command): Command {
-  return command
-    .option(
-      "-s, --stack <name>",
-      `the stack (a Pulumi.<name>.yaml in the project), required; ${NPM_STACK_HELP}`,
-    )
-    .option(
-      "--secrets-provider <url>",
-      "the stack's secrets provider (init sets it): passphrase (default) or awskms://<key>; default $PULUMI_SECRETS_PROVIDER",
-    );
-}
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 const DESCRIPTIONS: Record<StackCommand, string> = {
   preview: "show what a deploy would change",
@@ -55,9 +40,9 @@ const DESCRIPTIONS: Record<StackCommand, string> = {
  * commander itself reports unknown commands and options.
  */
 export function buildProgram(ctx: CliContext, setExitCode: (code: number) => void): Command {
-  const run =
-    <A extends Action>(action: A) =>
-    async (...args: Parameters<A>): Promise<void> => {
+  const run: Runner =
+    (action) =>
+    async (...args) => {
       setExitCode(await action(...args));
     };
   const program = new Command("infra")
@@ -159,18 +144,6 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
 
   stackOptions(
     program
-      .command("releases")
-      .description(
-        "list a service's or worker's releases (task-definition revisions) newest first: time, tag, digest, which runs",
-      )
-      .argument("<workload>", "a configured service or worker"),
-  )
-    .option("--limit <n>", "how many revisions to show", "10")
-    .option("--json", "print them as JSON")
-    .action(run((workload: string, opts: HistoryOptions) => releasesCommand(ctx, workload, opts)));
-
-  stackOptions(
-    program
       .command("rollback")
       .description(
         "release an earlier revision's image again (default: the release before the running one), verified",
@@ -186,42 +159,6 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
         rollbackCommand(ctx, workload, revision, opts),
       ),
     );
-
-  stackOptions(
-    program
-      .command("run")
-      .description("run a one-off task (e.g. a migration); exits with the command's exit code")
-      .argument("<workload>", "a configured service or worker whose task definition to use")
-      .argument("<command...>", "the command, after --, e.g. -- bin/rails db:migrate"),
-  ).action(
-    run((workload: string, command: string[], opts: StackOptions) =>
-      runCommand(ctx, workload, command, opts),
-    ),
-  );
-
-  stackOptions(
-    program
-      .command("logs")
-      .description("print a service's or worker's logs")
-      .argument("<workload>", "a configured service or worker"),
-  )
-    .option("--since <age>", "how far back: 30s, 15m, 1h, 2d", "1h")
-    .option("-f, --follow", "keep printing new lines until Ctrl-C")
-    .action(
-      run((workload: string, opts: StackOptions & { since?: string; follow?: boolean }) =>
-        logsCommand(ctx, workload, opts),
-      ),
-    );
-
-  stackOptions(
-    program
-      .command("status")
-      .description(
-        "desired/running/pending tasks and the rollout of every workload (exits 1 while one has failed)",
-      ),
-  )
-    .option("--json", "print it as JSON")
-    .action(run((opts: StackOptions) => statusCommand(ctx, opts)));
 
   stackOptions(
     program
@@ -244,6 +181,9 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
       ),
     );
 
+  registerObserveCommands(program, ctx, run);
+  registerRuntimeCommands(program, ctx, run);
+  registerConfigCommands(program, ctx, run);
   return program;
 }
 

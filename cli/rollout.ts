@@ -176,10 +176,11 @@ async function stoppedTasks(ecs: ECSClient, cluster: string, expected: string): 
 /** How many of a service's newest events a failure prints. */
 const EVENTS_SHOWN = 8;
 
-async function failureReport(
+/** A failed rollout's report: the reason, the service's last events, why its tasks stopped. */
+export async function failureReport(
   ecs: ECSClient,
   cluster: string,
-  target: RolloutTarget,
+  target: Workload & { readonly serviceName: string; readonly taskDefinitionArn: string },
   service: Service | undefined,
   rollout: Rollout,
 ): Promise<string> {
