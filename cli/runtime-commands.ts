@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { Runner, stackOptions } from "./command-helpers";
 import type { CliContext } from "./context";
 import type { StackOptions } from "./deploy";
-import { logsCommand } from "./observe";
+import { logsCommand } from "./logs";
 import { runCommand } from "./run-task";
 
 export function registerRuntimeCommands(program: Command, ctx: CliContext, run: Runner): void {

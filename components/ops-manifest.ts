@@ -69,6 +69,8 @@ export const workloadManifestSchema = z.strictObject({
   /** The essential container, named after the workload. */
   containerName: nonEmpty,
   logGroupName: nonEmpty,
+  /** The log group's ARN without the `:*` suffix, as Live Tail's `logGroupIdentifiers` take it. */
+  logGroupArn: nonEmpty,
   /** The awslogs stream prefix: streams are `<prefix>/<container>/<task id>`. */
   logStreamPrefix: nonEmpty,
   /** The task's own security group and the cluster's Service Connect client group. */
