@@ -1,4 +1,6 @@
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline/promises";
 import { AwsClientFactory, createAwsClients } from "./aws";
@@ -34,6 +36,11 @@ export interface CliContext {
   /** Runs git (the working-tree checks before a release to a protected stack). */
   readonly git: GitRunner;
   readonly aws: AwsClientFactory;
+  /**
+   * Runs a program on this terminal (stdin, stdout and stderr inherited) and resolves to its exit
+   * code: `exec` hands the terminal to the Session Manager plugin.
+   */
+  spawnInteractive(command: string, args: readonly string[]): Promise<number>;
   /** Aborted on Ctrl-C: `logs --follow` and `run` stop waiting. */
   readonly signal?: AbortSignal;
 }
@@ -81,9 +88,44 @@ export function processContext(projectDir: string, signal?: AbortSignal): CliCon
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => Date.now(),
     findExecutable: (name) => findOnPath(name, env.PATH),
+    spawnInteractive,
     stacks: localStacks,
     git: runGit,
     aws: createAwsClients,
     signal,
   };
+}
+
+/**
+ * Runs `command` on this terminal. While it runs, this process ignores Ctrl-C, Ctrl-\ and Ctrl-Z
+ * (the terminal sends them to the child too, which forwards them to the remote shell), as the AWS
+ * CLI does around session-manager-plugin (awscli/customizations/ecs/executecommand.py,
+ * ignore_user_entered_signals); the CLI's own handlers come back afterwards.
+ */
+function spawnInteractive(command: string, args: readonly string[]): Promise<number> {
+  const signals: NodeJS.Signals[] =
+    process.platform === "win32" ? ["SIGINT"] : ["SIGINT", "SIGQUIT", "SIGTSTP"];
+  const saved = signals.map((signal) => [signal, process.rawListeners(signal)] as const);
+  const ignore = () => undefined;
+  for (const signal of signals) {
+    process.removeAllListeners(signal);
+    process.on(signal, ignore);
+  }
+  const restore = () => {
+    for (const [signal, listeners] of saved) {
+      process.removeListener(signal, ignore);
+      for (const listener of listeners) process.on(signal, listener as () => void);
+    }
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], { stdio: "inherit" });
+    child.once("error", (error) => {
+      restore();
+      reject(error);
+    });
+    child.once("exit", (code, signal) => {
+      restore();
+      resolve(code ?? 128 + (signal !== null ? (os.constants.signals[signal] ?? 0) : 1));
+    });
+  });
 }

@@ -12,6 +12,7 @@ import type { CliContext } from "./context";
 import { CliError } from "./errors";
 import { table } from "./format";
 import { openLive } from "./live";
+import { openOps, opsWorkload } from "./ops";
 import { required, resolveWorkload, Workload, workloadOutputs } from "./workloads";
 
 /** One revision of a workload's task definition: what it ran and who released it. */
@@ -197,7 +198,7 @@ export interface HistoryOptions {
   readonly limit?: string;
 }
 
-/** What `releases` and `rollback` read: the workload, its releases and the running revision. */
+/** What `rollback` reads through the stack outputs: the workload, its releases and the running revision. */
 export async function readHistory(
   ctx: CliContext,
   name: string,
@@ -219,7 +220,10 @@ export async function readHistory(
   return { live, workload: workload!, family, releases, running };
 }
 
-/** `releases <workload>`: its releases newest first, with time, tag, digest and which one runs. */
+/**
+ * `releases <workload>`: its releases newest first, with time, tag, digest and which one runs.
+ * Reads the family and container from the operations manifest (no Pulumi CLI).
+ */
 export async function releasesCommand(
   ctx: CliContext,
   name: string,
@@ -231,7 +235,14 @@ export async function releasesCommand(
       `Invalid --limit ${JSON.stringify(opts.limit)}: a whole number from 1 to 100.`,
     );
   }
-  const { family, releases, running } = await readHistory(ctx, name, opts, limit);
+  const ops = await openOps(ctx, opts.stack, (info) => {
+    resolveWorkload(info, name);
+  });
+  const { entry } = opsWorkload(ops, name);
+  const { ecs } = ops.aws;
+  const family = entry.taskDefinitionFamily;
+  const releases = await listReleases(ecs, family, entry.containerName, limit);
+  const running = await runningRevision(ecs, ops.manifest.cluster.name, entry.serviceName);
   if (opts.json === true) {
     const rows = releases.map((r) => ({
       ...r,

@@ -1,9 +1,18 @@
-import { DescribeServicesCommand, Service } from "@aws-sdk/client-ecs";
-import type { CliContext } from "./context";
-import { table } from "./format";
-import { openLive } from "./live";
-import { rolloutOf, RolloutState } from "./rollout";
-import { required } from "./workloads";
+// What `ps` and `status` read from AWS for the manifest's workloads: their ECS services, tasks
+// (running and recently stopped) and the maintenance rule of each service's load balancer.
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  DesiredStatus,
+  ECSClient,
+  ListTasksCommand,
+  Service,
+  Task,
+} from "@aws-sdk/client-ecs";
+import type { WorkloadManifest } from "../components/ops-manifest";
+import { maintenanceStatus } from "./maintenance";
+import type { OpsStack } from "./ops";
+import type { WorkloadSnapshot } from "./ps-view";
 
 export interface ObserveOptions {
   readonly stack: string;
@@ -11,84 +20,119 @@ export interface ObserveOptions {
   readonly json?: boolean;
 }
 
-/** Rollout states that mean the stack's declared revision is not what runs: `status` exits 1. */
-const FAILED_ROLLOUTS: readonly RolloutState[] = ["FAILED", "ROLLED_BACK"];
-
-/**
- * `status`: each service and worker's desired/running/pending tasks and its rollout, judged
- * against the revision the last `up` registered (see rolloutOf). Exits 1 while one has failed.
- */
-export async function statusCommand(ctx: CliContext, opts: ObserveOptions): Promise<number> {
-  const live = await openLive(ctx, opts.stack, opts.secretsProvider);
-  const cluster = required(live.outputs.clusterName, "clusterName", opts.stack);
-  const workloads = [
-    ...live.info.services.map((name) => ({ name, kind: "service" as const })),
-    ...live.info.workers.map((name) => ({ name, kind: "worker" as const })),
-  ];
-  const ecsNames = new Map<string, string>();
-  const expected = new Map<string, string>();
-  for (const w of workloads) {
-    const entry = (w.kind === "service" ? live.outputs.services : live.outputs.workers)[w.name];
-    if (entry?.serviceName !== undefined) ecsNames.set(w.name, entry.serviceName);
-    if (entry?.taskDefinitionArn !== undefined) expected.set(w.name, entry.taskDefinitionArn);
-  }
-  const described = new Map<string, Service>();
-  const names = [...new Set(ecsNames.values())];
+/** The services by name; DescribeServices takes at most 10 per call (ECS API reference). */
+export async function describeServices(
+  ecs: ECSClient,
+  cluster: string,
+  names: readonly string[],
+): Promise<Map<string, Service>> {
+  const found = new Map<string, Service>();
   for (let i = 0; i < names.length; i += 10) {
-    // DescribeServices takes at most 10 services per call.
-    const page = await live.aws.ecs.send(
+    const page = await ecs.send(
       new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }),
     );
     for (const service of page.services ?? []) {
-      if (service.serviceName !== undefined) described.set(service.serviceName, service);
+      if (service.serviceName !== undefined) found.set(service.serviceName, service);
     }
   }
-  const rows = workloads.map((w) => {
-    const service = described.get(ecsNames.get(w.name) ?? "");
-    const rollout = service !== undefined ? rolloutOf(service, expected.get(w.name)) : undefined;
-    return {
+  return found;
+}
+
+/**
+ * The ARNs of a service's tasks with that desired status. RUNNING follows every page; STOPPED
+ * takes one page of 100 (ECS lists stopped tasks for at least an hour: ListTasks).
+ */
+export async function listServiceTasks(
+  ecs: ECSClient,
+  cluster: string,
+  serviceName: string,
+  desiredStatus: DesiredStatus = "RUNNING",
+): Promise<string[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTasksCommand({
+        cluster,
+        serviceName,
+        desiredStatus,
+        ...(nextToken !== undefined ? { nextToken } : {}),
+      }),
+    );
+    arns.push(...(page.taskArns ?? []));
+    nextToken = desiredStatus === "RUNNING" ? page.nextToken : undefined;
+  } while (nextToken !== undefined);
+  return arns;
+}
+
+/** The tasks by ARN; DescribeTasks takes at most 100 per call. */
+export async function describeTasks(
+  ecs: ECSClient,
+  cluster: string,
+  arns: readonly string[],
+): Promise<Map<string, Task>> {
+  const found = new Map<string, Task>();
+  for (let i = 0; i < arns.length; i += 100) {
+    const page = await ecs.send(
+      new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }),
+    );
+    for (const task of page.tasks ?? []) {
+      if (task.taskArn !== undefined) found.set(task.taskArn, task);
+    }
+  }
+  return found;
+}
+
+/** A workload to look at: configured, and in the manifest once deployed. */
+export interface ObservedWorkload {
+  readonly name: string;
+  readonly kind: "service" | "worker";
+  readonly entry?: WorkloadManifest;
+}
+
+/**
+ * Reads each deployed workload's service (DescribeServices, ten at a time), its running and
+ * recently stopped tasks (ListTasks by service, then DescribeTasks for all of them together) and,
+ * for services, the maintenance rule.
+ */
+export async function observeWorkloads(
+  ops: Pick<OpsStack, "manifest" | "aws">,
+  workloads: readonly ObservedWorkload[],
+): Promise<WorkloadSnapshot[]> {
+  const { ecs, elbv2 } = ops.aws;
+  const cluster = ops.manifest.cluster.name;
+  const deployed = workloads.filter((w) => w.entry !== undefined);
+  const names = deployed.map((w) => w.entry!.serviceName);
+  const services = await describeServices(ecs, cluster, [...new Set(names)]);
+  const running = new Map<string, string[]>();
+  const stopped = new Map<string, string[]>();
+  for (const name of names) {
+    if (!services.has(name) || running.has(name)) continue;
+    running.set(name, await listServiceTasks(ecs, cluster, name, "RUNNING"));
+    stopped.set(name, await listServiceTasks(ecs, cluster, name, "STOPPED"));
+  }
+  const all = [...running.values(), ...stopped.values()].flat();
+  const tasks = await describeTasks(ecs, cluster, [...new Set(all)]);
+  const found = (arns: readonly string[] | undefined) =>
+    (arns ?? []).flatMap((arn) => tasks.get(arn) ?? []);
+  const snapshots: WorkloadSnapshot[] = [];
+  for (const w of workloads) {
+    const serviceName = w.entry?.serviceName ?? "";
+    const service = services.get(serviceName);
+    const loadBalancer = w.entry?.loadBalancer;
+    const maintenance =
+      service !== undefined && loadBalancer !== undefined
+        ? await maintenanceStatus(elbv2, loadBalancer)
+        : undefined;
+    snapshots.push({
       name: w.name,
       kind: w.kind,
-      desired: service?.desiredCount,
-      running: service?.runningCount,
-      pending: service?.pendingCount,
-      rollout: rollout === undefined ? "not deployed" : rollout.state,
-      reason: rollout?.reason,
-    };
-  });
-  const failed = rows.some((r) => (FAILED_ROLLOUTS as readonly string[]).includes(r.rollout));
-  const exitCode = failed ? 1 : 0;
-  if (opts.json === true) {
-    ctx.stdout.write(
-      JSON.stringify({ stack: opts.stack, cluster, workloads: rows }, null, 2) + "\n",
-    );
-    return exitCode;
+      ...(w.entry !== undefined ? { entry: w.entry } : {}),
+      ...(service !== undefined ? { service } : {}),
+      tasks: found(running.get(serviceName)),
+      stopped: found(stopped.get(serviceName)),
+      ...(maintenance !== undefined ? { maintenance } : {}),
+    });
   }
-  if (rows.length === 0) {
-    ctx.stdout.write(`Stack ${opts.stack} has no services or workers configured.\n`);
-    return 0;
-  }
-  const show = (n: number | undefined) => (n === undefined ? "-" : String(n));
-  ctx.stdout.write(
-    table(
-      ["NAME", "KIND", "DESIRED", "RUNNING", "PENDING", "ROLLOUT"],
-      rows.map((r) => [
-        r.name,
-        r.kind,
-        show(r.desired),
-        show(r.running),
-        show(r.pending),
-        r.rollout,
-      ]),
-    ),
-  );
-  for (const r of rows.filter((row) => FAILED_ROLLOUTS.includes(row.rollout as RolloutState))) {
-    ctx.stdout.write(`${r.name}: ${r.reason ?? r.rollout}\n`);
-  }
-  if (failed) {
-    ctx.stderr.write(
-      `A rollout has failed in stack ${opts.stack}: see \`npm run infra -- releases <workload> --stack ${opts.stack}\` and roll back or release again.\n`,
-    );
-  }
-  return exitCode;
+  return snapshots;
 }

@@ -172,6 +172,7 @@ async function bootstrap(
     sleep: () => Promise.resolve(),
     now: () => 0,
     findExecutable: (name) => `/usr/local/bin/${name}`,
+    spawnInteractive: () => Promise.reject(new Error("bootstrap runs no program on the terminal")),
     stacks,
     git: CLEAN_GIT,
     aws: createAwsClients,

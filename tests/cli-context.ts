@@ -180,6 +180,8 @@ export interface Run {
   readonly stack: FakeStack;
   readonly prompts: string[];
   readonly sleeps: number[];
+  /** Programs run on the terminal (`spawnInteractive`): the command and its arguments. */
+  readonly spawned: { readonly command: string; readonly args: readonly string[] }[];
 }
 
 export interface FakeOptions {
@@ -197,6 +199,8 @@ export interface FakeOptions {
   /** The real stacks (LocalWorkspace over the `pulumi` on PATH) instead of the recording fake. */
   readonly realStacks?: boolean;
   readonly tty?: boolean;
+  /** The exit code of a program run on the terminal (`spawnInteractive`); 0 by default. */
+  readonly interactiveExitCode?: number;
   /** Called on every sleep; may abort the controller to stop a loop. */
   readonly onSleep?: (count: number, abort: AbortController) => void;
 }
@@ -251,6 +255,7 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
   const git = options.git ?? CLEAN_GIT;
   const prompts: string[] = [];
   const sleeps: number[] = [];
+  const spawned: Run["spawned"] = [];
   const stack = options.stack ?? new FakeStack("dev");
   const abort = new AbortController();
   const ctx: CliContext = {
@@ -270,6 +275,10 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
     },
     now: () => Date.parse("2026-01-01T12:00:00Z"),
     findExecutable: options.findExecutable ?? ((name) => `/usr/local/bin/${name}`),
+    spawnInteractive: (command, args) => {
+      spawned.push({ command, args: [...args] });
+      return Promise.resolve(options.interactiveExitCode ?? 0);
+    },
     stacks:
       options.realStacks === true ? localStacks : recordingStacks(stack, options, opened, created),
     git: (args, cwd) => {
@@ -290,5 +299,6 @@ export async function runCli(argv: string[], options: FakeOptions = {}): Promise
     stack,
     prompts,
     sleeps,
+    spawned,
   };
 }

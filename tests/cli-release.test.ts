@@ -16,10 +16,12 @@ import {
   ListTaskDefinitionsCommand,
   ListTasksCommand,
 } from "@aws-sdk/client-ecs";
+import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import type { OutputMap } from "@pulumi/pulumi/automation";
 import { mockClient } from "aws-sdk-client-mock";
 import { FakeStack, makeProject, runCli, STACK_FILES } from "./cli-context";
+import { devManifest, publishManifest, workloadEntry } from "./ops-fixtures";
 
 const ACCOUNT = "123456789012";
 const CI_ENV = {
@@ -463,11 +465,18 @@ describe("infra CLI: release, promote, rollback, releases", () => {
 
     it("releases lists revisions newest first with time, tag, digest, releaser and which runs", async () => {
       history();
-      const run = await runCli(["releases", "api", "--stack", "dev"], {
-        env: CI_ENV,
-        stack: deployedStack(),
-      });
+      // releases reads the family, container and service from the operations manifest (SSM).
+      const ssm = mockClient(SSMClient);
+      const names = { serviceName: "vitcord-dev-api", taskDefinitionFamily: "vitcord-dev-api" };
+      publishManifest(ssm, devManifest({ api: workloadEntry("api", "service", names) }));
+      const run = await runCli(["releases", "api", "--stack", "dev"], { env: CI_ENV });
+      ssm.restore();
+      assert.deepEqual(run.stack.calls, [], "no Pulumi");
       assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input, {
+        cluster: "dev-cluster-1a2b3c4",
+        services: ["vitcord-dev-api"],
+      });
       assert.deepEqual(
         ecs.commandCalls(ListTaskDefinitionsCommand).map((c) => c.args[0].input),
         [undefined, "p2"].map((nextToken) => ({

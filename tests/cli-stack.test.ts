@@ -412,7 +412,7 @@ describe("infra CLI: stack operations", () => {
     });
 
     it("never puts prod on a local file backend", async () => {
-      const run = await runCli(["status", "--stack", "prod"], {
+      const run = await runCli(["outputs", "--stack", "prod"], {
         env: { PULUMI_BACKEND_URL: "file:///tmp/state", PULUMI_CONFIG_PASSPHRASE: "" },
       });
       assert.equal(run.code, 1);
