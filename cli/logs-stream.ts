@@ -186,10 +186,10 @@ export class StreamReader {
   }
 }
 
-/** "1h" → 3 600 000, "15m", "30s", "2d"; NaN for anything else (zero included). */
+/** "1h" → 3 600 000, "15m", "30s", "2d"; NaN for anything else. */
 export function parseSince(text: string): number {
   const match = /^(\d+)([smhd])$/.exec(text.trim());
-  if (match === null || Number(match[1]) === 0) return NaN;
+  if (match === null) return NaN;
   const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[
     match[2] as "s" | "m" | "h" | "d"
   ];

@@ -52,7 +52,7 @@ export function parseSinceOption(text: string): number {
   const since = parseSince(text);
   if (Number.isNaN(since)) {
     throw new CliError(
-      `Invalid --since ${JSON.stringify(text)}: a number above 0 and a unit, e.g. 30s, 15m, 1h, 2d.`,
+      `Invalid --since ${JSON.stringify(text)}: a number and a unit, e.g. 30s, 15m, 1h, 2d.`,
     );
   }
   return since;

@@ -119,7 +119,6 @@ describe("infra CLI: logs", () => {
       );
       assert.equal(parseSince("90s"), 90_000);
       assert.equal(parseSince("2h"), 7_200_000);
-      assert.ok(Number.isNaN(parseSince("0m")));
       assert.ok(Number.isNaN(parseSince("2 weeks")));
     });
 
@@ -359,7 +358,7 @@ describe("infra CLI: logs", () => {
       }
       await rejects(
         ["logs", "api", "--stack", "dev", "--since", "2 weeks"],
-        'Invalid --since "2 weeks": a number above 0 and a unit, e.g. 30s, 15m, 1h, 2d.',
+        'Invalid --since "2 weeks": a number and a unit, e.g. 30s, 15m, 1h, 2d.',
       );
       await rejects(
         ["logs", "api", "--stack", "dev", "--follow", "-n", "5"],
