@@ -83,11 +83,9 @@ export async function execCommand(
   const stack = ops.info.stack;
   if (!workload.entry.execEnabled) {
     throw new CliError(
-      workload.kind === "service"
-        ? `ECS Exec is off for the service ${name} in stack ${stack}: set vitcord-infra:services.${name}.execEnabled: true ` +
-            `in Pulumi.${stack}.yaml and deploy (npm run infra -- up --stack ${stack}).`
-        : `ECS Exec is off for the worker ${name} in stack ${stack} (workers take no execEnabled setting): ` +
-            `run a one-off task instead: npm run infra -- run ${name} --stack ${stack} -- <command>.`,
+      `ECS Exec is off for the ${workload.kind} ${name} in stack ${stack}: set ` +
+        `vitcord-infra:${workload.kind}s.${name}.execEnabled: true in Pulumi.${stack}.yaml and deploy ` +
+        `(npm run infra -- up --stack ${stack}).`,
     );
   }
   if (ctx.findExecutable(SESSION_MANAGER_PLUGIN) === undefined) {

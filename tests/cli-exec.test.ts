@@ -126,12 +126,12 @@ describe("infra CLI: exec", () => {
     assert.deepEqual(run.spawned, []);
   });
 
-  it("refuses a worker without exec, pointing at a one-off task", async () => {
+  it("refuses a worker whose exec is off the same way", async () => {
     const run = await runCli(["exec", "jobs", "--stack", "dev"]);
     assert.equal(
       run.stderr,
-      "error: ECS Exec is off for the worker jobs in stack dev (workers take no execEnabled setting): " +
-        "run a one-off task instead: npm run infra -- run jobs --stack dev -- <command>.\n",
+      "error: ECS Exec is off for the worker jobs in stack dev: set vitcord-infra:workers.jobs.execEnabled: true " +
+        "in Pulumi.dev.yaml and deploy (npm run infra -- up --stack dev).\n",
     );
     assert.equal(ecs.calls().length, 0);
   });
