@@ -12,6 +12,7 @@ import { DataStore, DataStoreGrant } from "./components/data-access";
 import { PostgresDatabase } from "./components/database";
 import { pulledRepositories, ServiceRepository, SharedRepositories } from "./components/registry";
 import { dynamoTables } from "./components/table";
+import { OperationsManifest, WorkloadSource } from "./components/operations-manifest";
 import { FargateWorker, workerImage } from "./components/worker";
 import { workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
@@ -200,9 +201,46 @@ const workerComponents = Object.entries(config.workers).map(
         minHealthyPercent: workerDefaults.minHealthyPercent,
         maxHealthyPercent: workerDefaults.maxHealthyPercent,
         grants: grantsFor(name, worker.uses),
+        execLogGroupArn: cluster.execLogGroupArn,
       },
       { providers: { aws: provider } },
     ),
+);
+
+// What the operations CLI's runtime commands read instead of the stack outputs: one SSM parameter,
+// `/vitcord/<stack>/ops` (components/ops-manifest.ts).
+new OperationsManifest(
+  "ops",
+  {
+    stack: config.stack,
+    environment: config.environment,
+    region: config.region,
+    account: aws.getCallerIdentityOutput({}, { provider }).accountId,
+    cluster: {
+      name: cluster.clusterName,
+      arn: cluster.clusterArn,
+      capacityProviderName: cluster.capacityProviderName,
+      clientSecurityGroupId: cluster.serviceConnectClientSecurityGroupId,
+    },
+    privateSubnetIds: network.privateSubnetIds,
+    workloads: Object.fromEntries<WorkloadSource>([
+      ...serviceComponents.map((service) => [service.containerName, service.operations] as const),
+      ...workerComponents.map((worker) => {
+        // A worker running a service's image: that repository is where `release` looks.
+        const repository = workerImages[worker.containerName]!.repository;
+        const operations: WorkloadSource =
+          repository === undefined
+            ? worker.operations
+            : {
+                ...worker.operations,
+                repositoryName: repository.name,
+                registryId: repository.registryId,
+              };
+        return [worker.containerName, operations] as const;
+      }),
+    ]),
+  },
+  { providers: { aws: provider } },
 );
 
 export const environment = config.environment;

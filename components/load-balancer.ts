@@ -304,7 +304,17 @@ export function createDomainCertificate(
   return validation.certificateArn;
 }
 
-/** HTTPS 443 plus a permanent redirect on 80 with a certificate; plain HTTP on 80 without. */
+/**
+ * HTTPS 443 plus a permanent redirect on 80 with a certificate; plain HTTP on 80 without.
+ *
+ * The program declares no listener rules: priority 1 (`MAINTENANCE_RULE_PRIORITY`) on every
+ * listener belongs to the CLI's maintenance rule (`infra maintenance on`, cli/maintenance.ts),
+ * a fixed 503 response tagged `vitcord:maintenance`. A `pulumi up` neither removes nor fights it:
+ * an `aws.lb.Listener` manages the listener and its default actions only (the listener's "Default"
+ * rule, which ModifyListener sets; ELB user guide, "Edit a listener rule"), and other rules are
+ * separate resources (`aws.lb.ListenerRule`, CreateRule) that Pulumi manages only when declared.
+ * tests/web-service.test.ts checks that none is.
+ */
 export function createListeners(
   parent: pulumi.ComponentResource,
   name: string,

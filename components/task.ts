@@ -2,6 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ContainerConfig, SSM_PARAMETER_ARN, scratchVolumeName } from "./config/task";
 import { DataStoreGrant } from "./data-access";
+import {
+  configVarSecrets,
+  configVarsResource,
+  configVarStatements,
+  reservedVariableSources,
+} from "./config-vars";
+import { configVarsPath } from "./ops-manifest";
 import { ReleaseInfo, releaseTags } from "./release";
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
 
@@ -317,6 +324,31 @@ export const EXEC_STATEMENTS: readonly PolicyStatement[] = [
 ];
 
 /**
+ * What the SSM agent in a task needs to log ECS Exec sessions to the cluster's group: it checks
+ * the group exists with logs:DescribeLogGroups, a list call IAM authorizes against
+ * `…:log-group::log-stream:` and never a single group's ARN (so the AWS docs grant it on `*`; here
+ * on the account's groups in the region), then creates a stream and writes to it.
+ */
+export function execSessionLogStatements(logGroupArn: pulumi.Input<string>): PolicyStatement[] {
+  return [
+    {
+      Sid: "WriteExecSessionLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
+    },
+    {
+      Sid: "FindExecLogGroup",
+      Effect: "Allow",
+      Action: "logs:DescribeLogGroups",
+      Resource: pulumi
+        .output(logGroupArn)
+        .apply((arn) => arn.replace(/:log-group:.*$/, ":log-group:*")),
+    },
+  ];
+}
+
+/**
  * Where the ECS Exec agent writes inside the container. It crashes on a read-only root unless
  * these are writable (aws-containers/amazon-ecs-exec-checker#21), so with exec on they get
  * scratch volumes and the root stays read-only (ECS.5).
@@ -409,6 +441,12 @@ export interface WorkloadTaskArgs {
    * @default {}
    */
   readonly release?: ReleaseInfo;
+  /**
+   * The workload's key in the stack file (`services.api`, `workers.jobs`), named in the message
+   * when a config var clashes with one of its variables.
+   * @default the workload's name
+   */
+  readonly stackFileKey?: string;
 }
 
 /**
@@ -425,6 +463,15 @@ export class WorkloadTask extends pulumi.ComponentResource {
   public readonly logGroupArn: pulumi.Output<string>;
   public readonly executionRole: aws.iam.Role;
   public readonly taskRole: aws.iam.Role;
+  /** The awslogs stream prefix: the container's name (streams are `<prefix>/<name>/<task id>`). */
+  public readonly logStreamPrefix: string;
+  /**
+   * Every variable name the stack file, the program (deploy-time values) and the data stores set:
+   * config vars may not reuse them (one source per variable).
+   */
+  public readonly reservedVariables: string[];
+  /** The key config vars that are secrets are encrypted with (`secretsKmsKeyArn`), if any. */
+  public readonly configKmsKeyArn?: string;
 
   constructor(name: string, args: WorkloadTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:task:WorkloadTask", name, args, opts);
@@ -434,6 +481,30 @@ export class WorkloadTask extends pulumi.ComponentResource {
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const grants = args.grants ?? [];
     this.containerName = name;
+    this.logStreamPrefix = name;
+    this.configKmsKeyArn = container.secretsKmsKeyArn;
+    const deployTimeEnvironment = args.deployTimeEnvironment ?? {};
+    const reserved = reservedVariableSources({
+      stack,
+      stackFileKey: args.stackFileKey ?? name,
+      environment: Object.keys(container.environment),
+      secrets: Object.keys(container.secrets),
+      deployTime: Object.keys(deployTimeEnvironment),
+      grants: grants.map((grant) => ({
+        store: grant.store,
+        names: [...Object.keys(grant.environment ?? {}), ...Object.keys(grant.secrets ?? {})],
+      })),
+    });
+    this.reservedVariables = [...reserved.keys()].sort();
+    // Config vars (`config:set`) are read by name at deploy time, so a later `pulumi up` keeps
+    // them. withDecryption false: only names and ARNs are used, and an invoke's result is not kept
+    // in the state. A path with no parameter gives empty lists, not an error (GetParametersByPath
+    // answers an empty page: aws/aws-sdk-js-v3#5928, hashicorp/terraform-provider-aws#21346).
+    const configVars = aws.ssm.getParametersByPathOutput(
+      { path: configVarsPath(stack, name), recursive: false, withDecryption: false },
+      { parent: this },
+    );
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
@@ -469,6 +540,12 @@ export class WorkloadTask extends pulumi.ComponentResource {
           ...(args.repositoryArn === undefined ? [] : imagePullStatements(args.repositoryArn)),
           ...secretReadStatements(container.secrets, container.secretsKmsKeyArn),
           ...grantSecretStatements(grants),
+          ...configVarStatements(
+            pulumi
+              .all([partition, account])
+              .apply(([p, a]) => configVarsResource(p, args.region, a, stack, name)),
+            container.secretsKmsKeyArn,
+          ),
         ]),
       },
       { parent: this },
@@ -511,20 +588,21 @@ export class WorkloadTask extends pulumi.ComponentResource {
       .all([
         args.image,
         logGroup.name,
-        pulumi.output(args.deployTimeEnvironment ?? {}),
+        pulumi.output(deployTimeEnvironment),
         pulumi.output(mergedGrants(grants, "environment")),
         pulumi.output(mergedGrants(grants, "secrets")),
+        configVars,
       ])
-      .apply(([image, logGroupName, deployTimeEnvironment, grantEnvironment, grantSecrets]) =>
+      .apply(([image, logGroupName, deployTime, grantEnvironment, grantSecrets, found]) =>
         JSON.stringify([
           containerDefinition({
             ...container,
-            environment: {
-              ...container.environment,
-              ...deployTimeEnvironment,
-              ...grantEnvironment,
+            environment: { ...container.environment, ...deployTime, ...grantEnvironment },
+            secrets: {
+              ...container.secrets,
+              ...grantSecrets,
+              ...configVarSecrets(stack, name, found, reserved),
             },
-            secrets: { ...container.secrets, ...grantSecrets },
             name,
             image,
             port: args.port,

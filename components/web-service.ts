@@ -15,33 +15,18 @@ import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { ServiceRepository } from "./registry";
 import { ReleaseInfo } from "./release";
 import { DataStoreGrant } from "./data-access";
-import { grantIngressRules, HTTP_PORT_NAME, privateEcrRepositoryArn, WorkloadTask } from "./task";
-import { queueProducerStatement } from "./worker-queue";
+import {
+  execSessionLogStatements,
+  grantIngressRules,
+  HTTP_PORT_NAME,
+  privateEcrRepositoryArn,
+  WorkloadTask,
+} from "./task";
+import { WorkloadSource } from "./operations-manifest";
 
-/**
- * What the SSM agent in a task needs to log ECS Exec sessions to the cluster's group: it checks
- * the group exists with logs:DescribeLogGroups, a list call IAM authorizes against
- * `…:log-group::log-stream:` and never a single group's ARN (so the AWS docs grant it on `*`; here
- * on the account's groups in the region), then creates a stream and writes to it.
- */
-export function execSessionLogStatements(logGroupArn: pulumi.Input<string>): PolicyStatement[] {
-  return [
-    {
-      Sid: "WriteExecSessionLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${logGroupArn}:log-stream:*`,
-    },
-    {
-      Sid: "FindExecLogGroup",
-      Effect: "Allow",
-      Action: "logs:DescribeLogGroups",
-      Resource: pulumi
-        .output(logGroupArn)
-        .apply((arn) => arn.replace(/:log-group:.*$/, ":log-group:*")),
-    },
-  ];
-}
+// Where it was declared first; workers log exec sessions the same way (components/task.ts).
+export { execSessionLogStatements };
+import { queueProducerStatement } from "./worker-queue";
 
 export interface LoadBalancedServiceArgs {
   /** The VPC: the load balancer goes in its public subnets, the tasks in its private ones. */
@@ -117,6 +102,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
   public readonly release: ReleaseInfo;
   /** The task definition revision this update registered. */
   public readonly taskDefinitionArn: pulumi.Output<string>;
+  /** What the operations manifest records of this service (components/operations-manifest.ts). */
+  public readonly operations: WorkloadSource;
 
   constructor(name: string, args: LoadBalancedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:service:LoadBalancedService", name, args, opts);
@@ -185,6 +172,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
           produces.map(([worker, queue]) => [producerQueueVariable(worker), queue.url]),
         ),
         grants: args.grants,
+        stackFileKey: `services.${name}`,
       },
       { parent: this },
     );
@@ -263,16 +251,18 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         : pulumi.interpolate`https://${host}`;
 
     const autoscaling = svc.autoscaling;
+    // The cluster's EC2 capacity provider, never launchType: managed scaling adds instances.
+    const capacityProviderStrategy = pulumi
+      .output(args.cluster.capacityProviderName)
+      .apply((capacityProvider) => [{ capacityProvider, weight: 1 }]);
+    const securityGroups = [taskSg.id, args.cluster.serviceConnectClientSecurityGroupId];
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
         cluster: args.cluster.clusterArn,
         taskDefinition: task.taskDefinitionArn,
         desiredCount: svc.desiredCount,
-        // The cluster's EC2 capacity provider, never launchType: managed scaling adds instances.
-        capacityProviderStrategies: [
-          { capacityProvider: args.cluster.capacityProviderName, weight: 1 },
-        ],
+        capacityProviderStrategies: capacityProviderStrategy,
         // No forceNewDeployment: the provider sends its value with every UpdateService, so `true`
         // restarted every task on any change (a scaled desired count, a grace period). It is
         // needed only when the strategy of a deployed service changes (the provider's
@@ -284,7 +274,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
           // Its own group, and the cluster's client group that lets it call its peers.
-          securityGroups: [taskSg.id, args.cluster.serviceConnectClientSecurityGroupId],
+          securityGroups,
           assignPublicIp: false, // ECS.2, CKV_AWS_333
         },
         loadBalancers: [
@@ -338,6 +328,32 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       }),
     );
     this.serviceName = service.name;
+    this.operations = {
+      kind: "service",
+      serviceName: service.name,
+      taskDefinitionFamily: task.family,
+      taskDefinitionArn: task.taskDefinitionArn,
+      containerName: task.containerName,
+      logGroupName: task.logGroupName,
+      logGroupArn: task.logGroupArn,
+      logStreamPrefix: task.logStreamPrefix,
+      // Exactly what the ECS service's tasks carry: a one-off task (`run`) reaches what they do.
+      securityGroupIds: securityGroups,
+      subnetIds: args.network.privateSubnetIds,
+      capacityProviderStrategy,
+      execEnabled: svc.execEnabled,
+      configKmsKeyArn: task.configKmsKeyArn,
+      reservedVariables: task.reservedVariables,
+      repositoryName: this.repositoryName,
+      registryId: this.registryId,
+      loadBalancer: {
+        arn: alb.arn,
+        dnsName: alb.dnsName,
+        url: this.url,
+        listenerArns: listeners.map((listener) => listener.arn),
+        targetGroupArn: targetGroup.arn,
+      },
+    };
 
     if (autoscaling !== undefined) {
       this.autoscaling(name, args.cluster, service, autoscaling, alb, targetGroup);

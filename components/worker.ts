@@ -7,7 +7,13 @@ import { ecsServiceOptions } from "./options";
 import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { ReleaseInfo } from "./release";
 import { DataStoreGrant } from "./data-access";
-import { grantIngressRules, privateEcrRepositoryArn, WorkloadTask } from "./task";
+import {
+  execSessionLogStatements,
+  grantIngressRules,
+  privateEcrRepositoryArn,
+  WorkloadTask,
+} from "./task";
+import { WorkloadSource } from "./operations-manifest";
 import { backlogScaling, queueConsumerStatement } from "./worker-queue";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
@@ -66,6 +72,12 @@ export interface FargateWorkerArgs {
    * @default []
    */
   readonly grants?: readonly DataStoreGrant[];
+  /**
+   * The cluster's ECS Exec log group; with `worker.execEnabled`, the task role may write the
+   * session logs there (as a web service's does).
+   * @default undefined
+   */
+  readonly execLogGroupArn?: pulumi.Input<string>;
 }
 
 /** The capacity provider strategy: `base` tasks on FARGATE, the rest on FARGATE_SPOT. */
@@ -114,6 +126,8 @@ export class FargateWorker extends pulumi.ComponentResource {
   public readonly subnetIds: pulumi.Output<string[]>;
   public readonly queueUrl?: pulumi.Output<string>;
   public readonly queueArn?: pulumi.Output<string>;
+  /** What the operations manifest records of this worker (components/operations-manifest.ts). */
+  public readonly operations: WorkloadSource;
 
   constructor(name: string, args: FargateWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:service:FargateWorker", name, args, opts);
@@ -141,10 +155,17 @@ export class FargateWorker extends pulumi.ComponentResource {
         logRetentionDays: args.logRetentionDays ?? DEV.logRetentionDays,
         repositoryArn: args.repositoryArn,
         // The task role may consume exactly this queue, nothing else.
-        taskPolicyStatements: queue === undefined ? [] : [queueConsumerStatement(queue.arn)],
+        taskPolicyStatements: [
+          ...(queue === undefined ? [] : [queueConsumerStatement(queue.arn)]),
+          ...(worker.execEnabled && args.execLogGroupArn !== undefined
+            ? execSessionLogStatements(args.execLogGroupArn)
+            : []),
+        ],
         deployTimeEnvironment: queue === undefined ? {} : { [QUEUE_URL_VARIABLE]: queue.url },
         release: args.release,
         grants: args.grants,
+        execEnabled: worker.execEnabled,
+        stackFileKey: `workers.${name}`,
       },
       { parent: this },
     );
@@ -185,6 +206,7 @@ export class FargateWorker extends pulumi.ComponentResource {
       .apply(([arn]) => arn);
     const strategy = fargateCapacityStrategy(worker.spot);
     this.capacityStrategy = capacityStrategyKey(strategy);
+    const securityGroups = [securityGroup.id, args.cluster.serviceConnectClientSecurityGroupId];
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
@@ -207,7 +229,7 @@ export class FargateWorker extends pulumi.ComponentResource {
         networkConfiguration: {
           subnets: args.network.privateSubnetIds,
           // The cluster's client group: the web services admit it, so the worker can call them.
-          securityGroups: [securityGroup.id, args.cluster.serviceConnectClientSecurityGroupId],
+          securityGroups,
           assignPublicIp: false, // ECS.2, CKV_AWS_333
         },
         deploymentCircuitBreaker: { enable: true, rollback: true },
@@ -220,6 +242,7 @@ export class FargateWorker extends pulumi.ComponentResource {
           enabled: true,
           namespace: args.cluster.serviceConnectNamespaceArn,
         },
+        enableExecuteCommand: worker.execEnabled, // CKV_AWS_223/224: logged by the cluster
         waitForSteadyState: true,
       },
       // A worker always scales (CPU, and its queue's backlog): deploys leave the count alone.
@@ -235,6 +258,24 @@ export class FargateWorker extends pulumi.ComponentResource {
     this.logGroupName = task.logGroupName;
     this.securityGroupId = securityGroup.id;
     this.subnetIds = pulumi.output(args.network.privateSubnetIds);
+    this.operations = {
+      kind: "worker",
+      serviceName: service.name,
+      taskDefinitionFamily: task.family,
+      taskDefinitionArn: task.taskDefinitionArn,
+      containerName: task.containerName,
+      logGroupName: task.logGroupName,
+      logGroupArn: task.logGroupArn,
+      logStreamPrefix: task.logStreamPrefix,
+      // Exactly what the ECS service's tasks carry, and how it places them.
+      securityGroupIds: securityGroups,
+      subnetIds: args.network.privateSubnetIds,
+      capacityProviderStrategy: strategy,
+      execEnabled: worker.execEnabled,
+      configKmsKeyArn: task.configKmsKeyArn,
+      reservedVariables: task.reservedVariables,
+      queueUrl: this.queueUrl,
+    };
     this.registerOutputs({
       serviceName: this.serviceName,
       taskDefinitionFamily: this.taskDefinitionFamily,

@@ -278,6 +278,11 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   "aws:kms/key:Key": (key, ctx) => charge(ctx, key, "KMS key", 1, "kms.keyMonth"),
   "aws:secretsmanager/secret:Secret": (secret, ctx) =>
     charge(ctx, secret, "Secrets Manager secret", 1, "secretsmanager.secretMonth"),
+  // Parameter Store: a Standard parameter (up to 4 KB) has no charge, an Advanced one is monthly.
+  "aws:ssm/parameter:Parameter": (parameter, ctx) =>
+    parameter.inputs.tier === "Advanced"
+      ? charge(ctx, parameter, "SSM advanced parameter", 1, "ssm.advancedParameterMonth")
+      : "Standard-tier SSM parameters have no charge",
   ...DATA_STORE_PRICERS,
 };
 

@@ -26,7 +26,15 @@ import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
 
 export type ComponentKind =
-  "network" | "cluster" | "registry" | "service" | "queue" | "worker" | DataStoreKind | "other";
+  | "network"
+  | "cluster"
+  | "registry"
+  | "service"
+  | "queue"
+  | "worker"
+  | "operations"
+  | DataStoreKind
+  | "other";
 
 export interface InventoryComponent {
   readonly component: string;
@@ -133,11 +141,31 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
+  const manifest = ofType(members, "aws:ssm/parameter:Parameter")[0];
+  if (owner.type === "vitcord:ops:OperationsManifest" && manifest !== undefined) {
+    return { kind: "operations", summary: operationsSummary(manifest) };
+  }
   const queues = ofType(members, TYPES.queue);
   if (queues.length > 0)
     return { kind: "queue", summary: `${owner.name}: ${queuesPhrase(queues)}` };
   const where = owner.type === STACK_OWNER.type ? "declared at the top of the program" : "";
   return { kind: "other", summary: where || plural(members.length, "resource") };
+}
+
+/** "operations manifest /vitcord/dev/ops in SSM (Standard tier, 3,120 bytes): 3 workloads" */
+export function operationsSummary(parameter: RecordedResource): string {
+  const value = str(parameter.inputs.insecureValue) ?? "";
+  let workloads = 0;
+  try {
+    workloads = Object.keys((JSON.parse(value) as { workloads?: object }).workloads ?? {}).length;
+  } catch {
+    // An unknown value (a preview) has no workloads to count.
+  }
+  const bytes = Buffer.byteLength(value, "utf8").toLocaleString("en-US");
+  return (
+    `operations manifest ${str(parameter.inputs.name) ?? "?"} in SSM ` +
+    `(${str(parameter.inputs.tier) ?? "Standard"} tier, ${bytes} bytes): ${plural(workloads, "workload")}`
+  );
 }
 
 /** "shared ECR repositories vitcord/api, vitcord/notifications (kept on delete); pulled by 1 other account" */

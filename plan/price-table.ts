@@ -116,6 +116,7 @@ const CATEGORIES: Readonly<Record<string, string>> = {
   s3: "S3 storage",
   kms: "KMS keys",
   secretsmanager: "Secrets Manager",
+  ssm: "SSM Parameter Store",
   rds: "RDS",
   dynamodb: "DynamoDB",
   elasticache: "ElastiCache",

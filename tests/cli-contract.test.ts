@@ -6,6 +6,7 @@ import type { OutputMap } from "@pulumi/pulumi/automation";
 import { logStreamOf } from "../cli/logs-stream";
 import { loadStack, readOutputs, workloadOutputs } from "../cli/workloads";
 import { repositoryName } from "../components/config/registry";
+import { opsManifestSchema } from "../components/ops-manifest";
 import { PROJECT_DIR } from "../components/config/stack-files";
 import { ProgramRun, runProgram } from "./harness";
 
@@ -85,6 +86,39 @@ for (const stack of ["dev", "prod"]) {
         assert.equal(exported("workers", "jobs").imageTag, "1.0.0");
       } else {
         assert.equal(exported("services", "api").imageTag, undefined, "dev runs a public image");
+      }
+    });
+
+    it("publishes the same workloads in the operations manifest as in the stack outputs", () => {
+      // The runtime commands read the manifest, the deploy commands the outputs: they agree.
+      const parameter = run.one("aws:ssm/parameter:Parameter");
+      const manifest = opsManifestSchema.parse(
+        JSON.parse(parameter.inputs.insecureValue as string),
+      );
+      assert.equal(manifest.cluster.name, run.outputs.clusterName);
+      assert.equal(manifest.cluster.arn, run.outputs.clusterArn);
+      assert.equal(manifest.cluster.capacityProviderName, run.outputs.capacityProviderName);
+      for (const key of ["services", "workers"] as const) {
+        const exported = run.outputs[key] as Record<string, Record<string, unknown>>;
+        for (const [name, output] of Object.entries(exported)) {
+          const entry = manifest.workloads[name]!;
+          assert.equal(entry.kind, key === "services" ? "service" : "worker");
+          for (const field of [
+            "serviceName",
+            "taskDefinitionArn",
+            "taskDefinitionFamily",
+            "logGroupName",
+            "containerName",
+            "repositoryName",
+            "registryId",
+            "queueUrl",
+          ] as const) {
+            assert.equal(entry[field], output[field], `${name}.${field}`);
+          }
+          assert.equal(entry.securityGroupIds[0], output.securityGroupId, `${name}: its own group`);
+          assert.deepEqual(entry.subnetIds, output.subnetIds, `${name}.subnetIds`);
+          if (key === "services") assert.equal(entry.loadBalancer?.url, output.url, name);
+        }
       }
     });
   });

@@ -73,20 +73,24 @@ const syntheses = new Map<string, Promise<Synthesis>>();
 /**
  * Runs the program for a stack under mocks: with the stack file's config, or with `changes`
  * (`{ network: {...} }` or `{ "aws:region": "eu-west-1" }`, `undefined` removes a key) on top.
- * The same stack and resulting config give the same (shared, frozen) synthesis.
+ * `account.ssmParameters` are SSM parameters the stand-in account holds (config vars). The same
+ * stack, resulting config and parameters give the same (shared, frozen) synthesis.
  */
 export async function runProgram(
   stack: string,
   changes?: Record<string, unknown>,
+  account: { readonly ssmParameters?: readonly string[] } = {},
 ): Promise<ProgramRun> {
   const config = stackConfig(stack, changes);
+  const ssmParameters = account.ssmParameters ?? [];
   const key = JSON.stringify([
     stack,
     Object.entries(config).sort(([a], [b]) => a.localeCompare(b)),
+    ssmParameters,
   ]);
   let synthesis = syntheses.get(key);
   if (synthesis === undefined) {
-    synthesis = synthesize({ stack, config }).then(deepFreeze);
+    synthesis = synthesize({ stack, config, ssmParameters }).then(deepFreeze);
     syntheses.set(key, synthesis);
     // A failed run is not kept: the next caller sees the error afresh.
     synthesis.catch(() => syntheses.delete(key));

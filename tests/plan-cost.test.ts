@@ -103,6 +103,27 @@ describe("plan: cost model", () => {
     );
   });
 
+  it("prices an Advanced SSM parameter per month and lists a Standard one as free", () => {
+    const ops = component("vitcord:ops:OperationsManifest", "ops");
+    const parameter = (tier: string) =>
+      resource("aws:ssm/parameter:Parameter", "ops-parameter", { tier }, ops);
+    const options = { region: "us-east-1", assumptions: ASSUMPTIONS };
+    const advanced = estimateCost([ops, parameter("Advanced")], options);
+    assert.deepEqual(
+      advanced.lines.map((l) => [l.component, l.item, l.quantity, l.unit, l.monthly]),
+      [["ops", "SSM advanced parameter", 1, "parameter-month", 0.05]],
+    );
+    const standard = estimateCost([ops, parameter("Standard")], options);
+    assert.deepEqual(standard.lines, []);
+    assert.deepEqual(standard.free, [
+      {
+        type: "aws:ssm/parameter:Parameter",
+        count: 1,
+        reason: "Standard-tier SSM parameters have no charge",
+      },
+    ]);
+  });
+
   it("prices EC2 from the ASG's desired count, the first override, and Spot above the base", () => {
     // 4 desired; base 1 on-demand, then 50% of the other 3 rounded up: 3 on-demand, 1 Spot.
     const onDemand = line(cost, "EC2 t3.medium on-demand × 3");

@@ -54,11 +54,17 @@ describe("plan: inventory", () => {
         "notifications:service",
         "jobs-queue:queue",
         "jobs:worker",
+        "ops:operations",
       ],
     );
     assert.equal(
       components.find((c) => c.kind === "queue")?.summary,
       "jobs-queue: SQS queue + dead-letter queue",
+    );
+    // The manifest goes last: it records every workload.
+    assert.match(
+      components.find((c) => c.kind === "operations")!.summary,
+      /^operations manifest \/vitcord\/dev\/ops in SSM \(Standard tier, [\d,]+ bytes\): 3 workloads$/,
     );
     assert.equal(
       components.find((c) => c.kind === "registry")?.summary,

@@ -103,6 +103,13 @@ describe("LoadBalancedService", () => {
     }
   };
 
+  it("declares no listener rule: priority 1 on every listener is the CLI's maintenance rule", () => {
+    for (const run of [dev, prod]) {
+      assert.ok(run.ofType("aws:lb/listener:Listener").length > 0);
+      assert.deepEqual(run.ofType("aws:lb/listenerRule:ListenerRule"), []);
+    }
+  });
+
   describe("entry point", () => {
     it("gives every configured service its own internet-facing ALB in the public subnets", () => {
       for (const run of [dev, prod]) {
@@ -503,9 +510,15 @@ describe("LoadBalancedService", () => {
         assert.equal(logs.Resource, `${String(view.one(LOG_GROUP).state.arn)}:log-stream:*`);
         const pull = policy.find((s) => s.Sid === "PullImages");
         if (stack === "dev") {
-          // Public images: no ECR permission at all (the rest is the secrets of its `uses`).
+          // Public images: no ECR permission at all (the rest is the secrets of its `uses`, and
+          // its config vars' path: tests/ops-manifest.test.ts).
           assert.equal(pull, undefined);
-          assert.equal(policy.filter((s) => s.Sid !== "ReadDataStoreSecrets").length, 1);
+          assert.deepEqual(
+            policy
+              .filter((s) => s.Sid !== "ReadDataStoreSecrets" && s.Sid !== "ReadConfigVars")
+              .map((s) => s.Sid),
+            ["WriteLogs"],
+          );
         } else {
           // The service's shared repository, in the account's registry (created by dev).
           assert.equal(

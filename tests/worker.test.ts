@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { ecsServiceOptions } from "../components/options";
-import { containerDefinition } from "../components/task";
+import { containerDefinition, EXEC_AGENT_PATHS, EXEC_STATEMENTS } from "../components/task";
 import {
   capacityStrategyKey,
   fargateCapacityStrategy,
@@ -9,6 +9,7 @@ import {
 } from "../components/worker";
 import { shortHash } from "../plan/engine/stand-ins";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
+import { devWithConfigVarsAndWorkerExec } from "./ops-program";
 
 const WORKER = "vitcord:service:FargateWorker";
 const SERVICE = "aws:ecs/service:Service";
@@ -558,6 +559,50 @@ describe("FargateWorker", () => {
     assert.equal((c.logConfiguration as { logDriver: string }).logDriver, "awslogs");
     assert.equal(c.privileged, undefined);
     assert.equal(c.portMappings instanceof Array && c.portMappings.length, 0);
+  });
+});
+
+describe("FargateWorker with ECS Exec (workers.<name>.execEnabled)", () => {
+  /** The worker's task policy statements, its service and its container's mount paths. */
+  function execView(run: ProgramRun) {
+    const taskPolicy = children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!;
+    const definition = only(run, TASK_DEF);
+    const container = (
+      JSON.parse(definition.inputs.containerDefinitions as string) as {
+        readonlyRootFilesystem: boolean;
+        mountPoints: { containerPath: string }[];
+      }[]
+    )[0]!;
+    return {
+      service: only(run, SERVICE).inputs,
+      statements: statements(taskPolicy.inputs.policy),
+      container,
+      paths: container.mountPoints.map((m) => m.containerPath),
+    };
+  }
+
+  it("is off by default: no execute-command, no ssmmessages permission", async () => {
+    const { service, statements: granted } = execView(await runProgram("dev"));
+    assert.equal(service.enableExecuteCommand, false);
+    assert.ok(!granted.some((s) => s.Sid === "EcsExec" || s.Sid === "WriteExecSessionLogs"));
+  });
+
+  it("on: enableExecuteCommand, the exec and session-log statements, the agent's paths", async () => {
+    const run = await devWithConfigVarsAndWorkerExec();
+    const { service, statements: granted, container, paths } = execView(run);
+    assert.equal(service.enableExecuteCommand, true);
+    assert.deepEqual(
+      granted.find((s) => s.Sid === "EcsExec"),
+      EXEC_STATEMENTS[0],
+    );
+    const execLogs = run.one("aws:cloudwatch/logGroup:LogGroup", "cluster-exec-logs");
+    assert.deepEqual(
+      granted.find((s) => s.Sid === "WriteExecSessionLogs")?.Resource,
+      `${execLogs.state.arn as string}:log-stream:*`,
+    );
+    // The cluster logs every session (CKV_AWS_223/224) to that group, as for the services.
+    assert.equal(container.readonlyRootFilesystem, true);
+    for (const path of EXEC_AGENT_PATHS) assert.ok(paths.includes(path), path);
   });
 });
 

@@ -221,7 +221,7 @@ export function serviceSchema(environment: Environment) {
     execEnabled: booleanFlag
       .default(false)
       .describe(
-        "Allow ECS Exec (`aws ecs execute-command`) into the service's containers; prod should use one-off tasks instead (VIT-ECS-13).",
+        "Allow ECS Exec (`aws ecs execute-command`, `infra exec`) into the service's containers; prod should use one-off tasks instead (VIT-ECS-13).",
       ),
     ...containerConfigShape,
     uses: usesSchema,

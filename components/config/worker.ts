@@ -309,6 +309,11 @@ export function workerSchema(environment: Environment) {
     })
       .prefault({})
       .describe("Target-tracking autoscaling of the worker's task count; always on."),
+    execEnabled: booleanFlag
+      .default(false)
+      .describe(
+        "Allow ECS Exec (`aws ecs execute-command`, `infra exec`) into the worker's containers; prod should use one-off tasks instead (VIT-ECS-13).",
+      ),
     queue: queueSchema
       .optional()
       .describe(

@@ -16,6 +16,12 @@ export function shortHash(text: string, length = 7): string {
 
 export interface InvokeContext {
   readonly region: string;
+  /**
+   * The SSM parameters the stand-in account holds (full names), for getParametersByPath: none
+   * unless a test gives some (`SynthesizeOptions.ssmParameters`), as in a stack with no
+   * `config:set` yet.
+   */
+  readonly ssmParameters?: readonly string[];
 }
 
 type InvokeAnswer = (
@@ -60,6 +66,26 @@ const INVOKES: Readonly<Record<string, InvokeAnswer>> = {
     }
     const value = `ami-0${shortHash(name, 16)}`;
     return { name, value, insecureValue: value, type: "String", version: 1, arn: name, id: name };
+  },
+  // A workload's config vars (`config:set`): the parameters directly under the path (not
+  // recursive, as the program asks), names and ARNs only; none by default. Values are never asked
+  // for, so none is given.
+  "aws:ssm/getParametersByPath:getParametersByPath": (inputs, { region, ssmParameters }) => {
+    const path = String(inputs.path).replace(/\/$/, "");
+    const names = (ssmParameters ?? [])
+      .filter((name) => name.startsWith(`${path}/`) && !name.slice(path.length + 1).includes("/"))
+      .sort();
+    return {
+      id: path,
+      path,
+      recursive: inputs.recursive ?? false,
+      withDecryption: inputs.withDecryption ?? true,
+      region,
+      names,
+      arns: names.map((name) => `arn:aws:ssm:${region}:${STAND_IN_ACCOUNT_ID}:parameter${name}`),
+      types: names.map(() => "SecureString"),
+      values: names.map(() => ""),
+    };
   },
   // A public hosted zone looked up by name (a web service's `hostedZoneName`).
   "aws:route53/getZone:getZone": (inputs) => {

@@ -48,6 +48,12 @@ export interface SynthesizeOptions {
   readonly program?: string;
   /** Filled with each resource as it is declared; lets a caller count them when the program fails. */
   readonly records?: RecordedResource[];
+  /**
+   * SSM parameters (full names) the stand-in account holds, e.g. config vars
+   * `/vitcord/dev/config/api/FEATURE_FLAG`, which the program reads with getParametersByPath.
+   * @default none
+   */
+  readonly ssmParameters?: readonly string[];
 }
 
 export const PROJECT_NAME = "vitcord-infra";
@@ -126,7 +132,10 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
         return { id, state };
       },
       call(args) {
-        return answerInvoke(args.token, args.inputs as Record<string, unknown>, { region });
+        return answerInvoke(args.token, args.inputs as Record<string, unknown>, {
+          region,
+          ssmParameters: options.ssmParameters,
+        });
       },
     },
     PROJECT_NAME,
@@ -171,6 +180,17 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
   // (which makes the plan print an unexpected error's stack) keeps their traces too.
   const stackTraceLimit = Error.stackTraceLimit;
   if (!process.env.PLAN_DEBUG) Error.stackTraceLimit = 0;
+  // An error the program throws inside an apply (a config var clashing with the stack file, a
+  // manifest too large for SSM) rejects a promise nobody awaits: the real engine reports it and
+  // fails the update; here it fails the synthesis with the same message instead of the process.
+  // The resource whose input failed never finishes registering, so waitForRPCs would wait
+  // forever: every wait below races this.
+  let onUnhandled: (reason: unknown) => void = () => undefined;
+  const applyFailed = new Promise<never>((_resolve, reject) => {
+    onUnhandled = reject;
+  });
+  applyFailed.catch(() => undefined);
+  process.on("unhandledRejection", onUnhandled);
   try {
     let exported: Record<string, unknown>;
     try {
@@ -182,11 +202,14 @@ export async function synthesize(options: SynthesizeOptions): Promise<Synthesis>
 
     const outputs: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(exported)) {
-      if (key !== "default" && key !== "__esModule") outputs[key] = await resolve(value);
+      if (key !== "default" && key !== "__esModule") {
+        outputs[key] = await Promise.race([resolve(value), applyFailed]);
+      }
     }
-    await waitForRPCs();
+    await Promise.race([waitForRPCs(), applyFailed]);
     return { stack: options.stack, resources: records, outputs };
   } finally {
+    process.off("unhandledRejection", onUnhandled);
     if (prepareStackTrace !== undefined) errorConstructor.prepareStackTrace = prepareStackTrace;
     Error.stackTraceLimit = stackTraceLimit;
   }
