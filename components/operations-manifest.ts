@@ -1,5 +1,6 @@
-// The operations manifest the program publishes (components/ops-manifest.ts has its schema): one
-// SSM parameter per stack that the operations CLI reads with the AWS SDK alone.
+// The operations manifest the program publishes (components/ops-manifest.ts has its schema): SSM
+// parameters the operations CLI reads with the AWS SDK alone, one for the stack and one per
+// workload (each entry is about 1 KB, so any number of workloads fits the free Standard tier).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -10,6 +11,8 @@ import {
   OpsManifest,
   opsManifestParameterName,
   opsManifestSchema,
+  opsWorkloadParameterName,
+  splitManifest,
   WorkloadManifest,
 } from "./ops-manifest";
 
@@ -22,15 +25,17 @@ import {
 export const STANDARD_PARAMETER_MAX_BYTES = 4096;
 export const ADVANCED_PARAMETER_MAX_BYTES = 8192;
 
-/** The cheapest tier that holds the value: Standard (free) up to 4 KB, Advanced up to 8 KB. */
-export function parameterTier(value: string): "Standard" | "Advanced" {
+/**
+ * The cheapest tier that holds the value of parameter `name`: Standard (free) up to 4 KB, Advanced
+ * up to 8 KB. A workload's entry is about 1 KB; only a very long `reservedVariables` list grows it.
+ */
+export function parameterTier(name: string, value: string): "Standard" | "Advanced" {
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes <= STANDARD_PARAMETER_MAX_BYTES) return "Standard";
   if (bytes <= ADVANCED_PARAMETER_MAX_BYTES) return "Advanced";
   throw new pulumi.RunError(
-    `The operations manifest is ${bytes} bytes; an SSM parameter holds at most ` +
-      `${ADVANCED_PARAMETER_MAX_BYTES} (Advanced tier). Too many workloads for one manifest: ` +
-      `split the stack, or shorten workload names.`,
+    `The operations manifest parameter ${name} is ${bytes} bytes; an SSM parameter holds at most ` +
+      `${ADVANCED_PARAMETER_MAX_BYTES} (Advanced tier).`,
   );
 }
 
@@ -139,10 +144,10 @@ export function workloadManifest(
 }
 
 /**
- * The manifest as JSON, validated: a field the program got wrong (an empty name, a bad account)
- * fails the deploy here, naming the field, instead of breaking the CLI later.
+ * The manifest, validated: a field the program got wrong (an empty name, a bad account) fails the
+ * deploy here, naming the field, instead of breaking the CLI later.
  */
-export function manifestValue(manifest: unknown): string {
+export function validManifest(manifest: unknown): OpsManifest {
   const parsed = opsManifestSchema.safeParse(manifest);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
@@ -151,7 +156,7 @@ export function manifestValue(manifest: unknown): string {
         `stack file): ${issues.join("; ")}`,
     );
   }
-  return JSON.stringify(parsed.data);
+  return parsed.data;
 }
 
 export interface OperationsManifestArgs {
@@ -177,9 +182,11 @@ export interface OperationsManifestArgs {
 }
 
 /**
- * The stack's operations manifest in SSM Parameter Store (`/vitcord/<stack>/ops`, a String
- * parameter): what `ps`, `logs`, `run`, `exec`, `restart`, `config` and `maintenance` need, so
- * they run with the AWS SDK and read access alone, without the Pulumi CLI or the state backend.
+ * The stack's operations manifest in SSM Parameter Store: `/vitcord/<stack>/ops` (the stack, its
+ * cluster and the names of its workloads) and `/vitcord/<stack>/ops/workloads/<name>` (each
+ * workload's entry), String parameters holding what `ps`, `logs`, `run`, `exec`, `restart`,
+ * `config` and `maintenance` need, so they run with the AWS SDK and read access alone, without the
+ * Pulumi CLI or the state backend.
  */
 export class OperationsManifest extends pulumi.ComponentResource {
   public readonly parameterName: string;
@@ -189,50 +196,65 @@ export class OperationsManifest extends pulumi.ComponentResource {
     super("vitcord:ops:OperationsManifest", name, args, opts);
     this.parameterName = opsManifestParameterName(args.stack);
 
-    const value = pulumi
+    const parts = pulumi
       .output({
         account: args.account,
         cluster: args.cluster,
         privateSubnetIds: args.privateSubnetIds,
         workloads: args.workloads,
       })
-      .apply(({ account, cluster, privateSubnetIds, workloads }) => {
-        const manifest: OpsManifest = {
-          version: OPS_MANIFEST_VERSION,
-          stack: args.stack,
-          environment: args.environment,
-          region: args.region,
-          account,
-          cluster,
-          privateSubnetIds,
-          workloads: Object.fromEntries(
-            Object.entries(workloads).map(([workload, facts]) => [
-              workload,
-              workloadManifest(args.stack, workload, facts as WorkloadFacts),
-            ]),
-          ),
-        };
-        return manifestValue(manifest);
-      });
+      .apply(({ account, cluster, privateSubnetIds, workloads }) =>
+        splitManifest(
+          validManifest({
+            version: OPS_MANIFEST_VERSION,
+            stack: args.stack,
+            environment: args.environment,
+            region: args.region,
+            account,
+            cluster,
+            privateSubnetIds,
+            workloads: Object.fromEntries(
+              Object.entries(workloads).map(([workload, facts]) => [
+                workload,
+                workloadManifest(args.stack, workload, facts as WorkloadFacts),
+              ]),
+            ),
+          }),
+        ),
+      );
 
-    const parameter = new aws.ssm.Parameter(
+    const parameter = (logicalName: string, parameterName: string, value: pulumi.Output<string>) =>
+      new aws.ssm.Parameter(
+        logicalName,
+        {
+          name: parameterName,
+          type: "String",
+          // Names and ARNs, no secret: `insecureValue` keeps it readable in previews and the
+          // state (`value` is always marked secret by the provider).
+          insecureValue: value,
+          tier: value.apply((text) => parameterTier(parameterName, text)),
+          description: `Vitcord operations manifest of stack ${args.stack}: what the infra CLI's runtime commands read (written by pulumi up; do not edit).`,
+        },
+        // A value that shrinks back under 4 KB goes from Advanced to Standard, which SSM refuses
+        // in place ("You can't downgrade a parameter from the advanced-parameter tier"); the
+        // provider replaces the parameter then (its ForceNewIfChange on `tier`), and its fixed
+        // name means the old one must go first.
+        { parent: this, deleteBeforeReplace: true },
+      );
+
+    const stackParameter = parameter(
       `${name}-parameter`,
-      {
-        name: this.parameterName,
-        type: "String",
-        // Names and ARNs, no secret: `insecureValue` keeps it readable in previews and the state
-        // (`value` is always marked secret by the provider).
-        insecureValue: value,
-        tier: value.apply(parameterTier),
-        description: `Vitcord operations manifest of stack ${args.stack}: what the infra CLI's runtime commands read (written by pulumi up; do not edit).`,
-      },
-      // A manifest that shrinks back under 4 KB goes from Advanced to Standard, which SSM refuses
-      // in place ("You can't downgrade a parameter from the advanced-parameter tier"); the
-      // provider replaces the parameter then (its ForceNewIfChange on `tier`), and its fixed name
-      // means the old one must go first.
-      { parent: this, deleteBeforeReplace: true },
+      this.parameterName,
+      parts.apply((p) => JSON.stringify(p.stack)),
     );
-    this.parameterArn = parameter.arn;
+    for (const workload of Object.keys(args.workloads).sort()) {
+      parameter(
+        `${name}-${workload}`,
+        opsWorkloadParameterName(args.stack, workload),
+        parts.apply((p) => JSON.stringify(p.workloads[workload])),
+      );
+    }
+    this.parameterArn = stackParameter.arn;
 
     this.registerOutputs({ parameterName: this.parameterName, parameterArn: this.parameterArn });
   }

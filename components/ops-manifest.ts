@@ -1,5 +1,6 @@
 // The operations manifest: what the operations CLI needs to find a stack's running parts, written
-// by the program to one SSM parameter per stack and read by `ps`, `status`, `logs`, `releases`,
+// by the program to SSM (one parameter for the stack, one per workload, so that a stack of many
+// workloads never outgrows a parameter's 4 KB) and read by `ps`, `status`, `logs`, `releases`,
 // `run`, `exec`, `restart`, `config` and `maintenance` with the AWS SDK alone (no Pulumi CLI, no
 // state backend, no passphrase). Pure: the schema and the names both sides agree on.
 import { z } from "zod";
@@ -7,9 +8,14 @@ import { z } from "zod";
 /** The manifest's format; a CLI that meets a newer one says so instead of misreading it. */
 export const OPS_MANIFEST_VERSION = 1;
 
-/** The SSM parameter holding a stack's manifest: `/vitcord/<stack>/ops`. */
+/** The SSM parameter holding the stack's part of the manifest: `/vitcord/<stack>/ops`. */
 export function opsManifestParameterName(stack: string): string {
   return `/vitcord/${stack}/ops`;
+}
+
+/** The SSM parameter holding one workload's entry: `/vitcord/<stack>/ops/workloads/<workload>`. */
+export function opsWorkloadParameterName(stack: string, workload: string): string {
+  return `/vitcord/${stack}/ops/workloads/${workload}`;
 }
 
 /**
@@ -99,7 +105,8 @@ export const workloadManifestSchema = z.strictObject({
   loadBalancer: loadBalancerManifestSchema.optional(),
 });
 
-export const opsManifestSchema = z.strictObject({
+/** The stack's parameter: everything but the workloads' entries, which it lists by name. */
+const stackFields = {
   version: z.literal(OPS_MANIFEST_VERSION),
   stack: nonEmpty,
   environment: nonEmpty,
@@ -114,6 +121,18 @@ export const opsManifestSchema = z.strictObject({
     clientSecurityGroupId: nonEmpty,
   }),
   privateSubnetIds: z.array(nonEmpty).min(1),
+};
+
+/** The value of `/vitcord/<stack>/ops`: the stack and the names of its workloads' parameters. */
+export const opsStackPartSchema = z.strictObject({
+  ...stackFields,
+  /** Each has its entry in `opsWorkloadParameterName(stack, name)`. */
+  workloads: z.array(nonEmpty),
+});
+
+/** The whole manifest as the CLI uses it: the stack's part with every workload's entry. */
+export const opsManifestSchema = z.strictObject({
+  ...stackFields,
   /** Services and workers by name (names are unique across both). */
   workloads: z.record(z.string(), workloadManifestSchema),
 });
@@ -122,3 +141,13 @@ export type CapacityProviderItem = z.output<typeof capacityProviderItemSchema>;
 export type LoadBalancerManifest = z.output<typeof loadBalancerManifestSchema>;
 export type WorkloadManifest = z.output<typeof workloadManifestSchema>;
 export type OpsManifest = z.output<typeof opsManifestSchema>;
+export type OpsStackPart = z.output<typeof opsStackPartSchema>;
+
+/** The manifest as its parameters hold it: the stack's part, and each workload's entry by name. */
+export function splitManifest(manifest: OpsManifest): {
+  readonly stack: OpsStackPart;
+  readonly workloads: Readonly<Record<string, WorkloadManifest>>;
+} {
+  const names = Object.keys(manifest.workloads).sort();
+  return { stack: { ...manifest, workloads: names }, workloads: manifest.workloads };
+}

@@ -141,9 +141,9 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
-  const manifest = ofType(members, "aws:ssm/parameter:Parameter")[0];
-  if (owner.type === "vitcord:ops:OperationsManifest" && manifest !== undefined) {
-    return { kind: "operations", summary: operationsSummary(manifest) };
+  const parameters = ofType(members, "aws:ssm/parameter:Parameter");
+  if (owner.type === "vitcord:ops:OperationsManifest" && parameters.length > 0) {
+    return { kind: "operations", summary: operationsSummary(parameters) };
   }
   const queues = ofType(members, TYPES.queue);
   if (queues.length > 0)
@@ -152,19 +152,22 @@ function summarize(
   return { kind: "other", summary: where || plural(members.length, "resource") };
 }
 
-/** "operations manifest /vitcord/dev/ops in SSM (Standard tier, 3,120 bytes): 3 workloads" */
-export function operationsSummary(parameter: RecordedResource): string {
-  const value = str(parameter.inputs.insecureValue) ?? "";
-  let workloads = 0;
-  try {
-    workloads = Object.keys((JSON.parse(value) as { workloads?: object }).workloads ?? {}).length;
-  } catch {
-    // An unknown value (a preview) has no workloads to count.
-  }
-  const bytes = Buffer.byteLength(value, "utf8").toLocaleString("en-US");
+/**
+ * "operations manifest /vitcord/dev/ops + 3 workload parameters in SSM (Standard tier, 3,598
+ * bytes in all)"; the stack's parameter is the one whose name has no `/workloads/`.
+ */
+export function operationsSummary(parameters: readonly RecordedResource[]): string {
+  const values = parameters.map((p) => str(p.inputs.insecureValue) ?? "");
+  const bytes = values
+    .reduce((sum, value) => sum + Buffer.byteLength(value, "utf8"), 0)
+    .toLocaleString("en-US");
+  const tiers = [...new Set(parameters.map((p) => str(p.inputs.tier) ?? "Standard"))].join(" and ");
+  const names = parameters.map((p) => str(p.inputs.name) ?? "?");
+  const stackName = names.find((n) => !n.includes("/workloads/")) ?? "?";
+  const workloads = names.length - 1;
   return (
-    `operations manifest ${str(parameter.inputs.name) ?? "?"} in SSM ` +
-    `(${str(parameter.inputs.tier) ?? "Standard"} tier, ${bytes} bytes): ${plural(workloads, "workload")}`
+    `operations manifest ${stackName} + ${plural(workloads, "workload parameter")} in SSM ` +
+    `(${tiers} tier, ${bytes} bytes in all)`
   );
 }
 

@@ -6,7 +6,7 @@ import type { OutputMap } from "@pulumi/pulumi/automation";
 import { logStreamOf } from "../cli/logs-stream";
 import { loadStack, readOutputs, workloadOutputs } from "../cli/workloads";
 import { repositoryName } from "../components/config/registry";
-import { opsManifestSchema } from "../components/ops-manifest";
+import { publishedManifest } from "./ops-program";
 import { PROJECT_DIR } from "../components/config/stack-files";
 import { ProgramRun, runProgram } from "./harness";
 
@@ -91,10 +91,7 @@ for (const stack of ["dev", "prod"]) {
 
     it("publishes the same workloads in the operations manifest as in the stack outputs", () => {
       // The runtime commands read the manifest, the deploy commands the outputs: they agree.
-      const parameter = run.one("aws:ssm/parameter:Parameter");
-      const manifest = opsManifestSchema.parse(
-        JSON.parse(parameter.inputs.insecureValue as string),
-      );
+      const manifest = publishedManifest(run, stack);
       assert.equal(manifest.cluster.name, run.outputs.clusterName);
       assert.equal(manifest.cluster.arn, run.outputs.clusterArn);
       assert.equal(manifest.cluster.capacityProviderName, run.outputs.capacityProviderName);

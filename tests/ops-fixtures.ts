@@ -3,6 +3,7 @@
 // for the runtime commands' tests (aws-sdk-client-mock on SSM).
 import {
   GetParameterCommand,
+  GetParametersCommand,
   ServiceInputTypes,
   ServiceOutputTypes,
   SSMClientResolvedConfig,
@@ -13,6 +14,8 @@ import {
   OPS_MANIFEST_VERSION,
   opsManifestParameterName,
   OpsManifest,
+  opsWorkloadParameterName,
+  splitManifest,
   WorkloadManifest,
 } from "../components/ops-manifest";
 
@@ -99,9 +102,28 @@ export function devManifest(
 /** The SSM mock the runtime commands' tests share: `mockClient(SSMClient)`. */
 export type SsmMock = AwsStub<ServiceInputTypes, ServiceOutputTypes, SSMClientResolvedConfig>;
 
-/** Makes the SSM mock answer GetParameter for the stack's manifest parameter. */
+/**
+ * Makes the SSM mock answer as the program publishes the manifest: GetParameter for the stack's
+ * parameter, GetParameters for its workloads' (names it does not hold come back invalid).
+ */
 export function publishManifest(ssm: SsmMock, manifest: OpsManifest = devManifest()): void {
+  const { stack, workloads } = splitManifest(manifest);
+  const values = new Map(
+    Object.entries(workloads).map(([name, entry]) => [
+      opsWorkloadParameterName(manifest.stack, name),
+      JSON.stringify(entry),
+    ]),
+  );
   ssm
     .on(GetParameterCommand, { Name: opsManifestParameterName(manifest.stack) })
-    .resolves({ Parameter: { Value: JSON.stringify(manifest), Type: "String" } });
+    .resolves({ Parameter: { Value: JSON.stringify(stack), Type: "String" } });
+  ssm.on(GetParametersCommand).callsFake((input: { Names?: string[] }) => {
+    const names = input.Names ?? [];
+    return {
+      Parameters: names
+        .filter((n) => values.has(n))
+        .map((n) => ({ Name: n, Value: values.get(n), Type: "String" })),
+      InvalidParameters: names.filter((n) => !values.has(n)),
+    };
+  });
 }

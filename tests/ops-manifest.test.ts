@@ -12,16 +12,16 @@ import {
 import { readStackConfig } from "../components/config/stack-files";
 import {
   logGroupArnWithoutSuffix,
-  manifestValue,
   parameterTier,
+  validManifest,
   WorkloadFacts,
   workloadManifest,
 } from "../components/operations-manifest";
-import { OpsManifest, opsManifestSchema } from "../components/ops-manifest";
+import type { OpsManifest } from "../components/ops-manifest";
 import { STAND_IN_ACCOUNT_ID } from "../plan/engine/stand-ins";
 import { ProgramRun, RecordedResource, runProgram } from "./harness";
 import { devManifest } from "./ops-fixtures";
-import { devWithConfigVarsAndWorkerExec } from "./ops-program";
+import { devWithConfigVarsAndWorkerExec, publishedManifest } from "./ops-program";
 
 const PARAMETER = "aws:ssm/parameter:Parameter";
 const ECS_SERVICE = "aws:ecs/service:Service";
@@ -40,15 +40,16 @@ function thrown(run: () => unknown): string {
 
 describe("operations manifest: pure parts", () => {
   it("picks the free Standard tier up to 4096 bytes, Advanced up to 8192, counting bytes", () => {
-    assert.equal(parameterTier("x".repeat(4096)), "Standard");
-    assert.equal(parameterTier("x".repeat(4097)), "Advanced");
+    const name = "/vitcord/dev/ops/workloads/api";
+    assert.equal(parameterTier(name, "x".repeat(4096)), "Standard");
+    assert.equal(parameterTier(name, "x".repeat(4097)), "Advanced");
     // 2 bytes each in UTF-8: 4098 bytes in 2049 characters.
-    assert.equal(parameterTier("é".repeat(2049)), "Advanced");
-    assert.equal(parameterTier("x".repeat(8192)), "Advanced");
+    assert.equal(parameterTier(name, "é".repeat(2049)), "Advanced");
+    assert.equal(parameterTier(name, "x".repeat(8192)), "Advanced");
     assert.equal(
-      thrown(() => parameterTier("x".repeat(8193))),
-      "The operations manifest is 8193 bytes; an SSM parameter holds at most 8192 (Advanced " +
-        "tier). Too many workloads for one manifest: split the stack, or shorten workload names.",
+      thrown(() => parameterTier(name, "x".repeat(8193))),
+      "The operations manifest parameter /vitcord/dev/ops/workloads/api is 8193 bytes; an SSM " +
+        "parameter holds at most 8192 (Advanced tier).",
     );
   });
 
@@ -95,9 +96,9 @@ describe("operations manifest: pure parts", () => {
 
   it("validates the manifest it publishes and names each wrong field", () => {
     const good = devManifest();
-    assert.deepEqual(JSON.parse(manifestValue(good)), good);
+    assert.deepEqual(validManifest(good), good);
     assert.equal(
-      thrown(() => manifestValue({ ...good, account: "12345", privateSubnetIds: [] })),
+      thrown(() => validManifest({ ...good, account: "12345", privateSubnetIds: [] })),
       "The operations manifest the program built is invalid (a bug in the program, not in the " +
         "stack file): account: Invalid string: must match pattern /^\\d{12}$/; " +
         "privateSubnetIds: Too small: expected array to have >=1 items",
@@ -219,13 +220,6 @@ function configuredWorkloads(stack: string): Record<string, "service" | "worker"
   ]);
 }
 
-/** The manifest a run published, parsed with the CLI's schema. */
-function publishedManifest(run: ProgramRun, stack: string): OpsManifest {
-  const parameter = run.one(PARAMETER);
-  assert.equal(parameter.inputs.name, `/vitcord/${stack}/ops`);
-  return opsManifestSchema.parse(JSON.parse(parameter.inputs.insecureValue as string));
-}
-
 function statements(
   policy: RecordedResource,
 ): { Sid?: string; Action: unknown; Resource: unknown }[] {
@@ -247,13 +241,24 @@ for (const stack of ["dev", "prod"]) {
       manifest = publishedManifest(run, stack);
     });
 
-    it("declares /vitcord/<stack>/ops, a String parameter in the tier its size needs", () => {
-      const parameter = run.one(PARAMETER);
-      assert.equal(parameter.inputs.type, "String");
-      assert.equal(parameter.inputs.tier, parameterTier(parameter.inputs.insecureValue as string));
-      assert.deepEqual(parameter.parent, { type: "vitcord:ops:OperationsManifest", name: "ops" });
-      assert.equal(parameter.deleteBeforeReplace, true);
-      assert.equal(parameter.inputs.value, undefined, "the manifest holds no secret");
+    it("declares /vitcord/<stack>/ops and one parameter per workload, String, free tier", () => {
+      const parameters = run.ofType(PARAMETER).filter((p) => p.parent?.name === "ops");
+      assert.deepEqual(
+        parameters.map((p) => p.inputs.name),
+        [
+          `/vitcord/${stack}/ops`,
+          ...Object.keys(configuredWorkloads(stack))
+            .sort()
+            .map((w) => `/vitcord/${stack}/ops/workloads/${w}`),
+        ],
+      );
+      for (const parameter of parameters) {
+        assert.equal(parameter.inputs.type, "String");
+        assert.equal(parameter.inputs.tier, "Standard");
+        assert.deepEqual(parameter.parent, { type: "vitcord:ops:OperationsManifest", name: "ops" });
+        assert.equal(parameter.deleteBeforeReplace, true);
+        assert.equal(parameter.inputs.value, undefined, "the manifest holds no secret");
+      }
     });
 
     it("names the stack, its region, account and cluster as the program declared them", () => {

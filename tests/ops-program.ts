@@ -1,7 +1,31 @@
 // One synthesis shared by tests/ops-manifest.test.ts and tests/worker.test.ts (the harness
-// memoizes it): the dev stack with config vars in SSM and ECS Exec on for the jobs worker.
+// memoizes it): the dev stack with config vars in SSM and ECS Exec on for the jobs worker. And the
+// manifest a synthesized program publishes, joined as the CLI joins it.
 import { readStackConfig } from "../components/config/stack-files";
+import {
+  OpsManifest,
+  opsManifestSchema,
+  opsManifestParameterName,
+  opsStackPartSchema,
+  opsWorkloadParameterName,
+} from "../components/ops-manifest";
 import { ProgramRun, runProgram } from "./harness";
+
+/** The manifest a run published (the stack's parameter and its workloads'), parsed and joined. */
+export function publishedManifest(run: ProgramRun, stack: string): OpsManifest {
+  const value = (name: string) => {
+    const parameter = run.ofType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === name);
+    if (parameter === undefined) throw new Error(`no SSM parameter ${name}`);
+    return JSON.parse(parameter.inputs.insecureValue as string) as Record<string, unknown>;
+  };
+  const stackPart = opsStackPartSchema.parse(value(opsManifestParameterName(stack)));
+  return opsManifestSchema.parse({
+    ...stackPart,
+    workloads: Object.fromEntries(
+      stackPart.workloads.map((w) => [w, value(opsWorkloadParameterName(stack, w))]),
+    ),
+  });
+}
 
 /** Config vars in the stand-in account: two for dev's workloads, and two the program must skip. */
 export const CONFIG_VAR_PARAMETERS = [

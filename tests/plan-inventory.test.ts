@@ -64,7 +64,7 @@ describe("plan: inventory", () => {
     // The manifest goes last: it records every workload.
     assert.match(
       components.find((c) => c.kind === "operations")!.summary,
-      /^operations manifest \/vitcord\/dev\/ops in SSM \(Standard tier, [\d,]+ bytes\): 3 workloads$/,
+      /^operations manifest \/vitcord\/dev\/ops \+ 3 workload parameters in SSM \(Standard tier, [\d,]+ bytes in all\)$/,
     );
     assert.equal(
       components.find((c) => c.kind === "registry")?.summary,

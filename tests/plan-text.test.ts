@@ -86,9 +86,7 @@ describe("plan text: fits a terminal", function () {
   it("keeps a plan with many long-named services and workers within the width", async () => {
     const services: Record<string, unknown> = {};
     const workers: Record<string, unknown> = {};
-    // Three of each: sixteen long-named workloads would not fit the operations manifest in one
-    // SSM parameter (8 KB; tests/ops-manifest.test.ts), and the program says so.
-    for (let i = 1; i <= 3; i++) {
+    for (let i = 1; i <= 8; i++) {
       // 20 characters, the longest name a service may have.
       services[`service-number-${i}abcd`] = {
         imageTag: `release-${i}.0.0-long-build-tag`,
@@ -103,7 +101,7 @@ describe("plan text: fits a terminal", function () {
       };
     }
     const text = await plan(["--stack", "prod"], () => stackConfig("prod", { services, workers }));
-    assert.ok(text.includes("  service-number-3abcd (LoadBalancedService): "), "the services");
+    assert.ok(text.includes("  service-number-8abcd (LoadBalancedService): "), "the services");
     assert.deepEqual(tooWide(text), []);
   });
 
@@ -137,8 +135,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 129);
-    assert.equal(prodJson.inventory.resourceCount, 117);
+    assert.equal(prodJson.resources.length, 132);
+    assert.equal(prodJson.inventory.resourceCount, 120);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
