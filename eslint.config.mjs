@@ -20,13 +20,18 @@ export default tseslint.config(
     },
   },
   {
-    // The few CommonJS files run as they are (the TypeScript loader, scripts/register-ts.js): no
+    // The few CommonJS files run as they are (the TypeScript loader, scripts/register-ts.js, and the test runner, scripts/test.js): no
     // type information, Node's globals.
     files: ["**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: {
       sourceType: "commonjs",
-      globals: { require: "readonly", module: "writable", process: "readonly" },
+      globals: {
+        require: "readonly",
+        module: "writable",
+        process: "readonly",
+        __dirname: "readonly",
+      },
     },
     rules: {
       "@typescript-eslint/no-require-imports": "off",

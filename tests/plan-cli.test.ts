@@ -6,8 +6,8 @@ import { FREE_TYPES, PRICERS } from "../plan/cost";
 import { PlanDocument, sortKeys } from "../plan";
 import { PlanIo, runPlan } from "../plan/main";
 import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
-import { synthesize } from "../plan/engine/synth";
 import { makeProject, STACK_FILES } from "./cli-context";
+import { runProgram } from "./harness";
 
 interface Captured {
   code: number;
@@ -111,7 +111,7 @@ describe("plan: the CLI", function () {
   });
 
   it("--json lists every resource the program declares, with its parent and inputs", async () => {
-    const synthesis = await synthesize({ stack: "dev" });
+    const synthesis = await runProgram("dev");
     const expected = synthesis.resources
       .map((r) => ({
         type: r.type,

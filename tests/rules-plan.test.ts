@@ -1,9 +1,8 @@
 import * as assert from "node:assert/strict";
 import { buildPlan, renderPlan } from "../plan";
 import { RulesReport, RULES } from "../rules";
-import { synthesize } from "../plan/engine/synth";
 import { PlanIo, runPlan } from "../plan/main";
-import { stackConfig } from "./harness";
+import { runProgram, stackConfig } from "./harness";
 
 interface Captured {
   code: number;
@@ -92,7 +91,7 @@ describe("rules in npm run plan", function () {
   });
 
   it("a plan over resources with port 22 open to the internet reports VIT-NET-05", async () => {
-    const { resources } = await synthesize({ stack: "dev", config: stackConfig("dev") });
+    const { resources } = await runProgram("dev");
     const group = resources.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup")!;
     const ssh = {
       type: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
