@@ -57,7 +57,7 @@ function startError(error: unknown, logGroupArn: string): unknown {
     case "AccessDeniedException":
       return new CliError(
         `Not allowed to start Live Tail on ${logGroupArn} (logs:StartLiveTail): use a role ` +
-          `with docs/iam/operator.json. AWS said: ${error.message}`,
+          `with docs/iam/operator-readonly.json. AWS said: ${error.message}`,
       );
     case "ResourceNotFoundException":
       return new CliError(

@@ -6,9 +6,18 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as logs from "@aws-sdk/client-cloudwatch-logs";
+import * as ecr from "@aws-sdk/client-ecr";
+import * as ecs from "@aws-sdk/client-ecs";
+import * as elasticloadbalancing from "@aws-sdk/client-elastic-load-balancing-v2";
+import * as iam from "@aws-sdk/client-iam";
+import * as route53 from "@aws-sdk/client-route-53";
+import * as ssm from "@aws-sdk/client-ssm";
+import * as sts from "@aws-sdk/client-sts";
 
 const IAM_DIR = path.join(__dirname, "..", "docs", "iam");
 const DEPLOY_DOC = path.join(__dirname, "..", "docs", "deploy.md");
+const OPERATIONS_DOC = path.join(__dirname, "..", "docs", "operations.md");
 
 interface Statement {
   readonly Sid?: string;
@@ -29,13 +38,13 @@ function load(name: string): PolicyDocument {
   return JSON.parse(fs.readFileSync(path.join(IAM_DIR, name), "utf8")) as PolicyDocument;
 }
 
-const FILES = ["app-push.json", "deployer.json", "preview.json"];
+const FILES = ["app-push.json", "deployer.json", "operator-readonly.json", "preview.json"];
 /** Actions that change something: what a read-only role must not have. */
 const WRITE =
   /^[a-z0-9-]+:(Create|Delete|Put|Update|Attach|Detach|Modify|Run|Stop|Terminate|Tag|Untag|Register|Deregister|Set|Add|Remove|Pass|Request|Allocate|Release|Associate|Disassociate|Authorize|Revoke|Replace|Change|Upload|Initiate|Complete|Batch(Delete))/;
 
 describe("docs/iam: the deploying identities' policies", () => {
-  it("holds exactly the three documented policies", () => {
+  it("holds exactly the four documented policies", () => {
     assert.deepEqual(
       fs
         .readdirSync(IAM_DIR)
@@ -43,7 +52,7 @@ describe("docs/iam: the deploying identities' policies", () => {
         .sort(),
       FILES,
     );
-    const doc = fs.readFileSync(DEPLOY_DOC, "utf8");
+    const doc = fs.readFileSync(DEPLOY_DOC, "utf8") + fs.readFileSync(OPERATIONS_DOC, "utf8");
     for (const file of FILES)
       assert.match(
         doc,
@@ -150,5 +159,85 @@ describe("docs/iam: the deploying identities' policies", () => {
         assert.deepEqual(resources, ["arn:aws:ecr:us-east-1:123456789012:repository/vitcord/api"]);
       }
     }
+  });
+
+  describe("the runtime commands' SDK calls (cli/), action by action", () => {
+    /** `new XCommand(` in a CLI file → the IAM action `<service>:X`, by the client that exports it. */
+    const clients: Record<string, object> = {
+      ecs,
+      logs,
+      ssm,
+      elasticloadbalancing,
+      sts,
+      iam,
+      route53,
+      ecr,
+    };
+    function actionsOf(files: readonly string[]): string[] {
+      const actions = new Set<string>();
+      for (const file of files) {
+        const text = fs.readFileSync(path.join(__dirname, "..", "cli", file), "utf8");
+        for (const [, command] of text.matchAll(/new (\w+)Command\(/g)) {
+          const service = Object.keys(clients).find(
+            (name) => `${command}Command` in clients[name]!,
+          );
+          assert.ok(service !== undefined, `${file}: ${command}`);
+          actions.add(`${service}:${command}`);
+        }
+      }
+      return [...actions].sort();
+    }
+    function allowed(policy: PolicyDocument): Set<string> {
+      return new Set(
+        policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => list(s.Action)),
+      );
+    }
+    // What ps, status, releases, logs and config (without --reveal) call, and maintenance's state.
+    const READ_ONLY_FILES = [
+      "ops.ts",
+      "observe.ts",
+      "history.ts",
+      "logs-stream.ts",
+      "live-tail.ts",
+      "config-vars.ts",
+    ];
+
+    it("operator-readonly allows every call of the read-only commands, and no write", () => {
+      const policy = load("operator-readonly.json");
+      const missing = [
+        ...actionsOf(READ_ONLY_FILES),
+        "elasticloadbalancing:DescribeRules",
+        "elasticloadbalancing:DescribeTags",
+      ].filter((a) => !allowed(policy).has(a));
+      assert.deepEqual(missing, []);
+      const writes = [...allowed(policy)].filter((a) => WRITE.test(a));
+      assert.deepEqual(writes, []);
+    });
+
+    it("operator-readonly and preview list config vars but cannot decrypt them through SSM", () => {
+      for (const file of ["operator-readonly.json", "preview.json"]) {
+        const deny = load(file).Statement.find((s) => s.Effect === "Deny");
+        assert.deepEqual(list(deny!.Action), ["kms:Decrypt"], file);
+        assert.deepEqual(deny!.Condition, {
+          StringLike: { "kms:ViaService": "ssm.*.amazonaws.com" },
+        });
+      }
+    });
+
+    it("deployer allows every call of every CLI command that talks to AWS directly", () => {
+      const files = fs
+        .readdirSync(path.join(__dirname, "..", "cli"))
+        .filter((f) => f.endsWith(".ts"));
+      const policy = load("deployer.json");
+      const granted = allowed(policy);
+      const covered = (action: string) =>
+        granted.has(action) ||
+        [...granted].some((a) => a.endsWith("*") && action.startsWith(a.slice(0, -1)));
+      const missing = actionsOf(files).filter(
+        // STS GetCallerIdentity needs no permission; IAM/Route 53/ECR are bootstrap's and release's.
+        (a) => !covered(a) && !/^(sts|iam|route53|ecr):/.test(a),
+      );
+      assert.deepEqual(missing, []);
+    });
   });
 });
