@@ -21,17 +21,16 @@ import { LoadBalancedService } from "./components/web-service";
 const config = loadStackConfig();
 
 // One explicit provider carries the region and the tags every resource gets.
+const stackTags: Record<string, string> = {
+  Project: "vitcord-infra",
+  Environment: config.environment,
+  Stack: config.stack,
+  ManagedBy: "pulumi",
+  ...config.tags,
+};
 const provider = new aws.Provider("aws", {
   region: config.region as aws.Region,
-  defaultTags: {
-    tags: {
-      Project: "vitcord-infra",
-      Environment: config.environment,
-      Stack: config.stack,
-      ManagedBy: "pulumi",
-      ...config.tags,
-    },
-  },
+  defaultTags: { tags: stackTags },
 });
 
 const network = new PrivateNetwork(
@@ -53,6 +52,8 @@ const cluster = new Ec2Cluster(
     ...config.cluster,
     logRetentionDays: config.logRetentionDays,
     deletionProtection: config.deletionProtection,
+    // Default tags do not reach what the Auto Scaling group launches: the cluster copies them.
+    tags: stackTags,
   },
   { providers: { aws: provider } },
 );

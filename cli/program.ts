@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { AmiOptions, amiCommand } from "./ami";
 import { BootstrapOptions, bootstrapCommand } from "./bootstrap";
 import type { CliContext } from "./context";
 import {
@@ -12,7 +13,7 @@ import {
 import { listStacks } from "../components/config/stack-files";
 import { checkNpmStack, resolveStack } from "../components/config/stack-option";
 import { CliError, describeError } from "./errors";
-import { collect, Runner, stackOptions } from "./command-helpers";
+import { collect, Runner, stackOption, stackOptions } from "./command-helpers";
 import { registerConfigCommands } from "./config-commands";
 import type { HistoryOptions } from "./history";
 import { registerObserveCommands } from "./observe-commands";
@@ -180,6 +181,16 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
         scaleCommand(ctx, workload, count, opts),
       ),
     );
+
+  stackOption(
+    program
+      .command("ami")
+      .description(
+        "the cluster's pinned AMI (cluster.amiId) against the ECS-optimized AMI AWS recommends now, and the line to change",
+      ),
+  )
+    .option("--json", "print it as JSON")
+    .action(run((opts: AmiOptions) => amiCommand(ctx, opts)));
 
   registerObserveCommands(program, ctx, run);
   registerRuntimeCommands(program, ctx, run);

@@ -72,6 +72,63 @@ export interface Ec2ClusterArgs {
    * @default false
    */
   readonly deletionProtection?: boolean;
+  /**
+   * The ECS-optimized AMI, pinned: instances are replaced only when it changes. Unset, the
+   * recommended AMI is read from AWS's public SSM parameter at every `up` (dev).
+   * @default undefined (the recommended AMI of the instance types' architecture)
+   */
+  readonly amiId?: string;
+  /**
+   * Declare the account-and-region-wide ECS default `awsvpcTrunking` on (kept on destroy).
+   * @default false
+   */
+  readonly eniTrunking?: boolean;
+  /**
+   * The stack's tags (the provider's default tags), copied onto what the Auto Scaling group
+   * launches: instances, their volumes and network interfaces get no provider default tags.
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** The launch template's tag saying where its AMI comes from: `cluster.amiId` or the SSM parameter. */
+export const AMI_SOURCE_TAG = "vitcord:ami-source";
+
+/** The resource types a launch template tags at launch (all that an ECS instance creates). */
+export const LAUNCH_TAGGED_RESOURCE_TYPES = ["instance", "volume", "network-interface"] as const;
+
+/**
+ * The tags of what the group launches: the stack's tags and `Name`. The AWS provider's default
+ * tags reach only a resource's own top-level `tags`: not a launch template's nested
+ * `tagSpecifications` (hashicorp/terraform-provider-aws#19387) nor the instances an Auto Scaling
+ * group starts, which carry only the group's tags marked `propagateAtLaunch` (HashiCorp, "Propagate
+ * default tags to Auto Scaling group"). Both carry them here: the launch template tags the
+ * volumes and network interfaces (the group's tags reach instances only), and the group's
+ * propagated tags win over the template's for the instance (EC2 Auto Scaling user guide, "Tag
+ * Auto Scaling groups and instances"), with the same values.
+ */
+export function launchTags(
+  stackTags: Readonly<Record<string, string>>,
+  name: string,
+): Record<string, string> {
+  return { ...stackTags, Name: `${name}-instance` };
+}
+
+/** The group's own tags: ECS's managed-scaling marker and every launch tag, all propagated. */
+export function autoScalingGroupTags(
+  stackTags: Readonly<Record<string, string>>,
+  name: string,
+): { key: string; value: string; propagateAtLaunch: boolean }[] {
+  return [
+    { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
+    ...Object.entries(launchTags(stackTags, name))
+      .filter(([key]) => key !== "AmazonECSManaged")
+      .map(([key, value]) => ({
+        key,
+        value,
+        propagateAtLaunch: true,
+      })),
+  ];
 }
 
 /** What the ECS agent is told in user data. Settings only: never credentials (CKV_AWS_46). */
@@ -254,15 +311,29 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
       { parent: this },
     );
 
-    const ami = aws.ssm.getParameterOutput(
-      { name: ecsOptimizedAmiParameter(architecture) },
-      { parent: this },
-    );
+    // A pinned AMI changes only with the config; the recommended one with every AWS release.
+    const amiParameter = ecsOptimizedAmiParameter(architecture);
+    const imageId =
+      args.amiId ?? aws.ssm.getParameterOutput({ name: amiParameter }, { parent: this }).value;
+
+    if (args.eniTrunking ?? false) {
+      // Account-and-region-wide: every principal without its own setting, so also the instance
+      // role the ECS agent registers with. Only instances launched afterwards get a trunk ENI
+      // (ECS developer guide, "Increasing Amazon ECS Linux container instance network
+      // interfaces"). Destroying the resource would turn it off for the whole account (the
+      // provider "will attempt to disable the setting"), under another stack too: kept instead.
+      new aws.ecs.AccountSettingDefault(
+        `${name}-eni-trunking`,
+        { name: "awsvpcTrunking", value: "enabled" },
+        { parent: this, retainOnDelete: true },
+      );
+    }
+    const stackTags = args.tags ?? {};
     const launchTemplate = new aws.ec2.LaunchTemplate(
       `${name}-instances`,
       {
         description: `ECS-optimized AL2023 (${architecture}) instances of the ${name} cluster`,
-        imageId: ami.value,
+        imageId,
         instanceType: instanceTypes[0],
         iamInstanceProfile: { arn: profile.arn },
         // IMDSv2 only, one hop: containers cannot reach it (EC2.8/170, AutoScaling.3/4, CKV_AWS_79/341).
@@ -297,9 +368,12 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
           Buffer.from(instanceUserData(clusterName, spot.enabled)).toString("base64"),
         ),
         updateDefaultVersion: true,
-        tagSpecifications: ["instance", "volume"].map((resourceType) => ({
+        // Where the AMI comes from, for people and the plan; a tag is no template data, so it
+        // adds no version and refreshes no instance.
+        tags: { [AMI_SOURCE_TAG]: args.amiId !== undefined ? "cluster.amiId" : amiParameter },
+        tagSpecifications: LAUNCH_TAGGED_RESOURCE_TYPES.map((resourceType) => ({
           resourceType,
-          tags: { Name: `${name}-instance` },
+          tags: launchTags(stackTags, name),
         })),
       },
       { parent: this },
@@ -343,10 +417,7 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
             skipMatching: true,
           },
         },
-        tags: [
-          { key: "AmazonECSManaged", value: "true", propagateAtLaunch: true },
-          { key: "Name", value: `${name}-instance`, propagateAtLaunch: true },
-        ],
+        tags: autoScalingGroupTags(stackTags, name),
       },
       // The profile names only the role: without dependsOn, instances could boot before the ECS
       // policy lets their agent register, and a destroy could detach it while they still drain.

@@ -1,10 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { RELEASE_TAG_PREFIX, repositoryName, repositoryUrl } from "./config/registry";
+import {
+  BUILD_TAG_PREFIX,
+  RELEASE_TAG_PREFIX,
+  repositoryName,
+  repositoryUrl,
+} from "./config/registry";
 import { privateEcrRepositoryArn } from "./task";
 
-/** How many tagged images beyond the releases a repository keeps, and untagged image days. */
-export const ECR_KEEP_TAGGED_IMAGES = 30;
+/** How many never-released `build-*` images a repository keeps, and untagged image days. */
+export const ECR_KEEP_BUILD_IMAGES = 30;
 export const ECR_UNTAGGED_EXPIRY_DAYS = 7;
 /**
  * Released images kept per repository: ECR's own quota is 20,000 images per repository, and the
@@ -13,15 +18,22 @@ export const ECR_UNTAGGED_EXPIRY_DAYS = 7;
 export const ECR_KEEP_RELEASED_IMAGES = 9999;
 
 /**
- * The ECR lifecycle policy. ECR evaluates rules by priority, and an image that matches the tag
- * selection of a higher-priority rule is never expired by a lower-priority one (ECR user guide,
- * "Lifecycle policy evaluation rules"). Rule 1 therefore selects every released image (a
- * `release-` tag, which each release adds: `releaseTag()`) with a count no repository reaches, so
- * the image of every kept task definition revision stays; then untagged images go after a week,
- * and of the other tagged images (CI builds never released) the newest N stay.
+ * The ECR lifecycle policy. ECR applies rules by priority, and "an image that matches the tagging
+ * requirements of a higher priority rule cannot be expired by a rule with a lower priority"
+ * (ECR user guide, "Lifecycle policies": evaluation rules; a rule's `tagPatternList` matches an
+ * image when one of its tags matches each pattern). Hence:
+ *
+ * 1. every released image (a `release-` tag, which each `release`/`promote`/`rollback` adds:
+ *    `releaseTag()`) with a count no repository reaches: kept, and out of reach of rules 2–3;
+ * 2. untagged images after a week: nothing runs them (a release needs a tag, tags are immutable);
+ * 3. of the CI builds (`build-*` tags), the newest N; older ones that were never released go.
+ *
+ * No rule selects any other tag, so an image a stack runs by a hand-written tag (`imageTag: 1.0.0`
+ * without a release) is never expired either: before, a rule kept only the newest 30 of every
+ * tagged image, and 30 CI pushes later the running image of such a stack was gone.
  */
 export function ecrLifecyclePolicy(
-  keepTagged = ECR_KEEP_TAGGED_IMAGES,
+  keepBuilds = ECR_KEEP_BUILD_IMAGES,
   untaggedDays = ECR_UNTAGGED_EXPIRY_DAYS,
 ): string {
   return JSON.stringify({
@@ -50,12 +62,12 @@ export function ecrLifecyclePolicy(
       },
       {
         rulePriority: 3,
-        description: `Keep the last ${keepTagged} tagged images that were never released`,
+        description: `Keep the last ${keepBuilds} CI builds (tag ${BUILD_TAG_PREFIX}*) that were never released`,
         selection: {
           tagStatus: "tagged",
-          tagPatternList: ["*"],
+          tagPatternList: [`${BUILD_TAG_PREFIX}*`],
           countType: "imageCountMoreThan",
-          countNumber: keepTagged,
+          countNumber: keepBuilds,
         },
         action: { type: "expire" },
       },

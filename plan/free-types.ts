@@ -26,6 +26,7 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:ecs/cluster:Cluster": "ECS has no charge of its own",
   "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": "ECS has no charge of its own",
   "aws:ecs/capacityProvider:CapacityProvider": "ECS has no charge of its own",
+  "aws:ecs/accountSettingDefault:AccountSettingDefault": "ECS account settings have no charge",
   "aws:ecs/taskDefinition:TaskDefinition": "priced through the service that runs it",
   "aws:lb/listener:Listener": "included in the load balancer's hours and LCUs",
   "aws:lb/listenerRule:ListenerRule": "included in the load balancer's hours and LCUs",

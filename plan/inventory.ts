@@ -22,8 +22,14 @@ import {
   TYPES,
 } from "./resources";
 import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
+import { alertingSummary } from "./alerting";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
+import { networkInterfaceInfo } from "../components/config/instance-types";
+
+/** The launch template tag that says where its AMI comes from (components/cluster.ts). */
+const AMI_SOURCE_TAG = "vitcord:ami-source";
+const ACCOUNT_SETTING = "aws:ecs/accountSettingDefault:AccountSettingDefault";
 
 export type ComponentKind =
   | "network"
@@ -33,6 +39,7 @@ export type ComponentKind =
   | "queue"
   | "worker"
   | "operations"
+  | "alerts"
   | DataStoreKind
   | "other";
 
@@ -141,6 +148,8 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
+  const alerting = alertingSummary(all, members);
+  if (alerting !== undefined) return { kind: "alerts", summary: alerting };
   const parameters = ofType(members, "aws:ssm/parameter:Parameter");
   if (owner.type === "vitcord:ops:OperationsManifest" && parameters.length > 0) {
     return { kind: "operations", summary: operationsSummary(parameters) };
@@ -243,7 +252,57 @@ export function clusterSummary(
   if (provider !== undefined) {
     parts.push(`capacity provider${target !== undefined ? ` at ${target}% target` : ""}`);
   }
+  if (plan.launchTemplate) parts.push(amiPhrase(plan.launchTemplate));
+  const trunking = all.some(
+    (r) =>
+      r.type === ACCOUNT_SETTING &&
+      r.inputs.name === "awsvpcTrunking" &&
+      r.inputs.value === "enabled",
+  );
+  const tasks = tasksPerInstancePhrase(plan.instanceTypes, trunking);
+  if (tasks !== undefined) parts.push(tasks);
   return parts.join("; ");
+}
+
+/**
+ * "AMI ami-0… pinned (cluster.amiId)", or the recommended one read at every `up`. The plan runs
+ * offline: it cannot know whether AWS has published a newer AMI (`npm run infra -- ami` does).
+ */
+export function amiPhrase(launchTemplate: RecordedResource): string {
+  const id = str(launchTemplate.inputs.imageId) ?? "?";
+  const source = str(obj(launchTemplate.inputs.tags)[AMI_SOURCE_TAG]);
+  if (source === "cluster.amiId") {
+    return `AMI ${id} pinned by cluster.amiId (newer ones: \`npm run infra -- ami\`)`;
+  }
+  return `AMI: AWS's recommended ECS-optimized one, re-read at every up${source ? ` (SSM ${source})` : ""}; unpinned, a new one refreshes the instances`;
+}
+
+/**
+ * "awsvpc tasks per instance: t4g.medium 2, t4g.large 2 (ENIs; no ENI trunking for t4g)": each
+ * awsvpc task takes an ENI, and ECS places no more than the type's ENIs allow, whatever memory is
+ * left. With trunking declared, the trunked limit of the types that support it.
+ */
+export function tasksPerInstancePhrase(
+  types: readonly string[],
+  trunking: boolean,
+): string | undefined {
+  const infos = types.map((type) => [type, networkInterfaceInfo(type)] as const);
+  if (infos.length === 0 || infos.some(([, info]) => info === undefined)) return undefined;
+  const counts = infos.map(
+    ([type, info]) => `${type} ${trunking ? info!.tasksWithTrunking : info!.tasksWithoutTrunking}`,
+  );
+  const untrunkable = infos.filter(([, info]) => !info!.trunking).map(([type]) => type);
+  let note: string;
+  if (untrunkable.length === infos.length) {
+    const families = [...new Set(untrunkable.map((t) => t.split(".")[0]))].join("/");
+    note = `one ENI each; ${families} cannot use ENI trunking`;
+  } else if (trunking) {
+    note = "ENI trunking";
+  } else {
+    const best = Math.max(...infos.map(([, info]) => info!.tasksWithTrunking));
+    note = `one ENI each; up to ${best} with cluster.eniTrunking`;
+  }
+  return `awsvpc tasks per instance: ${counts.join(", ")} (${note})`;
 }
 
 /** "ALB + HTTPS, 2–6 tasks of 0.5 vCPU / 1 GiB on EC2" or "1–4 tasks … on Fargate Spot, ARM64" */

@@ -112,10 +112,14 @@ describe("Ec2Cluster", () => {
   });
 
   describe("the launch template", () => {
-    it("uses the arm64 ECS-optimized AL2023 AMI for Graviton types in both environments", () => {
-      for (const run of [dev, prod]) {
-        assert.equal(inputs(run, LAUNCH_TEMPLATE).imageId, amiFrom(ARM64_AMI));
-      }
+    it("follows the recommended arm64 ECS-optimized AL2023 AMI in dev, and prod pins its own", () => {
+      assert.equal(inputs(dev, LAUNCH_TEMPLATE).imageId, amiFrom(ARM64_AMI));
+      assert.deepEqual(inputs(dev, LAUNCH_TEMPLATE).tags, { "vitcord:ami-source": ARM64_AMI });
+      // The stack file's cluster.amiId (the id the plan's SSM stand-in gave when it was pinned).
+      assert.equal(inputs(prod, LAUNCH_TEMPLATE).imageId, "ami-0de235d5dfdd8fc6d");
+      assert.deepEqual(inputs(prod, LAUNCH_TEMPLATE).tags, {
+        "vitcord:ami-source": "cluster.amiId",
+      });
       assert.equal(inputs(dev, LAUNCH_TEMPLATE).instanceType, "t4g.medium");
       assert.equal(inputs(prod, LAUNCH_TEMPLATE).instanceType, "m7g.large");
     });
@@ -619,4 +623,26 @@ describe("the program with a bad cluster config", () => {
       assert.equal(declared, 0);
     });
   }
+  describe("issue 15: a pinned AMI and ENI trunking", () => {
+    it("launches the pinned AMI, not what SSM recommends, so that AWS's AMI releases roll nothing", async () => {
+      const run = await runProgram("prod", { cluster: { amiId: "ami-0123456789abcdef0" } });
+      assert.equal(inputs(run, LAUNCH_TEMPLATE).imageId, "ami-0123456789abcdef0");
+    });
+
+    it("refuses an AMI id that is not one, naming the key, and declares nothing", async () => {
+      const { error, declared } = await runInvalid("prod", { cluster: { amiId: "ubuntu-22.04" } });
+      assert.deepEqual(error.problems, [
+        'vitcord-infra:cluster.amiId = "ubuntu-22.04": must be an AMI id: ami- followed by 8 or 17 lowercase hex digits',
+      ]);
+      assert.equal(declared, 0);
+    });
+
+    it("declares awsvpcTrunking in prod only, kept when the stack is destroyed", async () => {
+      const [dev, prod] = [await runProgram("dev"), await runProgram("prod")];
+      const setting = inCluster(prod, "aws:ecs/accountSettingDefault:AccountSettingDefault");
+      assert.deepEqual(setting.inputs, { name: "awsvpcTrunking", value: "enabled" });
+      assert.equal(setting.retainOnDelete, true, "destroying it would disable it account-wide");
+      assert.equal(dev.ofType("aws:ecs/accountSettingDefault:AccountSettingDefault").length, 0);
+    });
+  });
 });

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
 import {
   architectureOf,
+  awsvpcTasksPerInstance,
+  networkInterfaceInfo,
   ECS_RESERVED_MEMORY_MIB,
   ecsOptimizedAmiParameter,
   INSTANCE_TYPES,
@@ -111,5 +113,28 @@ describe("instance types", () => {
       ecsOptimizedAmiParameter("arm64"),
       "/aws/service/ecs/optimized-ami/amazon-linux-2023/arm64/recommended/image_id",
     );
+  });
+
+  it("knows each type's ENIs and whether ECS ENI trunking raises its awsvpc task limit", () => {
+    assert.deepEqual(networkInterfaceInfo("t4g.medium"), {
+      maxEnis: 3,
+      trunking: false,
+      tasksWithoutTrunking: 2,
+      tasksWithTrunking: 2,
+    });
+    assert.deepEqual(networkInterfaceInfo("m7g.large"), {
+      maxEnis: 3,
+      trunking: true,
+      tasksWithoutTrunking: 2,
+      tasksWithTrunking: 10,
+    });
+    assert.equal(awsvpcTasksPerInstance("t4g.xlarge", true), 3, "no trunking for t4g");
+    assert.equal(awsvpcTasksPerInstance("m6g.xlarge", false), 3);
+    assert.equal(awsvpcTasksPerInstance("m6g.xlarge", true), 20);
+    assert.equal(awsvpcTasksPerInstance("c7g.2xlarge", true), 40);
+    assert.equal(awsvpcTasksPerInstance("x9.large", true), undefined);
+    for (const type of Object.keys(INSTANCE_TYPES)) {
+      assert.ok(networkInterfaceInfo(type) !== undefined, `${type} has no ENI entry`);
+    }
   });
 });

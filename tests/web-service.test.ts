@@ -804,7 +804,7 @@ describe("LoadBalancedService", () => {
         [
           [1, "tagged", ["release-*"]],
           [2, "untagged", undefined],
-          [3, "tagged", ["*"]],
+          [3, "tagged", ["build-*"]],
         ],
       );
       assert.ok(rules[0]!.selection.countNumber >= 9999, "no repository holds that many releases");

@@ -71,6 +71,24 @@ const instanceTypes = z
   })
   .meta({ uniqueItems: true });
 
+/** An EC2 image id: `ami-` and 8 or 17 hex digits. */
+const AMI_ID = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+const amiIdMessage = "must be an AMI id: ami- followed by 8 or 17 lowercase hex digits";
+const amiId = z
+  .string({ error: amiIdMessage })
+  .regex(AMI_ID, { error: amiIdMessage })
+  .meta({ patternErrorMessage: amiIdMessage });
+
+/**
+ * Whether the stack declares the account-and-region-wide ECS default `awsvpcTrunking`, per
+ * environment: prod's m7g/m6g support it (10 tasks per large instance instead of 2), dev's t4g do
+ * not. One stack per account and region should declare it (components/cluster.ts).
+ */
+export const ENI_TRUNKING_DEFAULTS: Readonly<Record<Environment, boolean>> = {
+  dev: false,
+  prod: true,
+};
+
 const percent = (min: number) => intInRange(min, 100, "percent");
 
 function spotSchema(defaults: SpotSettings) {
@@ -130,6 +148,16 @@ export function clusterSchema(environment: Environment) {
       .default(defaults.rootVolumeGiB)
       .describe(
         "Size of each instance's encrypted gp3 root volume, in GiB; it holds the images and container logs. The ECS-optimized AMI needs 30 at least.",
+      ),
+    amiId: amiId
+      .optional()
+      .describe(
+        "The ECS-optimized Amazon Linux 2023 AMI of the instances, pinned: a new AMI from AWS replaces the instances only when this changes (an instance refresh, new instances first). Set it in prod (the prod stack file does). Unset (dev), the stack follows AWS's recommended AMI, read at every `up`: dev runs a new AMI first, and an `up` after AWS publishes one refreshes its instances. `npm run infra -- ami --stack <stack>` shows the recommended id and the line to change.",
+      ),
+    eniTrunking: booleanFlag
+      .default(ENI_TRUNKING_DEFAULTS[environment])
+      .describe(
+        "Declare ECS ENI trunking (`awsvpcTrunking`) on for the account and region, so that an instance of a type that supports it (m6g/m7g/c6g/c7g/r6g/r7g, m6i/m7i/c6i; not t3/t3a/t4g) holds 10 awsvpc tasks per large size instead of 2. The setting is account-wide: let one stack per account and region declare it; it is kept when the stack is destroyed.",
       ),
     containerInsights: oneOf(CONTAINER_INSIGHTS)
       .default(defaults.containerInsights)

@@ -137,3 +137,87 @@ export function ecsOptimizedAmiParameter(architecture: Architecture): string {
   const variant = architecture === "arm64" ? "arm64/" : "";
   return `/aws/service/ecs/optimized-ami/amazon-linux-2023/${variant}recommended/image_id`;
 }
+
+// ---- Network interfaces: how many `awsvpc` tasks an instance can hold.
+
+/**
+ * Network interfaces (ENIs) per supported instance type, the primary one included: EC2's
+ * `DescribeInstanceTypes` `NetworkInfo.MaximumNetworkInterfaces`, as the AWS VPC resource
+ * controller's generated table records it (github.com/aws/amazon-vpc-resource-controller-k8s,
+ * pkg/aws/vpc/limits.go, generated 2026-03-20): every `large` and smaller size of these families
+ * has 3, `xlarge` and `2xlarge` have 4.
+ */
+const ENIS_BY_SIZE: Readonly<Record<string, number>> = {
+  small: 3,
+  medium: 3,
+  large: 3,
+  xlarge: 4,
+  "2xlarge": 4,
+};
+
+/**
+ * Families that support ECS ENI trunking (`awsvpcTrunking`). The burstable t3, t3a and t4g do not
+ * (the same table: `IsTrunkingCompatible: false` for every t size; ECS: "Supported instances for
+ * increased ENIs", container-instance-eni.html); the Nitro m6i/m7i/c6i and the Graviton
+ * m6g/m7g/c6g/c7g/r6g/r7g do.
+ */
+const TRUNKING_FAMILIES: ReadonlySet<string> = new Set([
+  "m6i",
+  "m7i",
+  "c6i",
+  "m6g",
+  "m7g",
+  "c6g",
+  "c7g",
+  "r6g",
+  "r7g",
+]);
+
+/**
+ * `awsvpc` tasks per instance with trunking on, by size: ECS's table of increased ENI limits
+ * (10 tasks on a `large`, e.g. "a c5.large instance with awsvpcTrunking … launch ten tasks",
+ * container-instance-eni.html; 20 on an `xlarge`, 40 on a `2xlarge`). The VPC resource controller
+ * counts 9/18/38 branch interfaces for EKS pods on the same sizes: ECS's numbers are its own.
+ */
+const TRUNKED_TASKS_BY_SIZE: Readonly<Record<string, number>> = {
+  large: 10,
+  xlarge: 20,
+  "2xlarge": 40,
+};
+
+export interface NetworkInterfaceInfo {
+  /** ENIs the instance takes, the primary one included. */
+  readonly maxEnis: number;
+  /** Whether ECS ENI trunking is available for this type. */
+  readonly trunking: boolean;
+  /** `awsvpc` tasks one instance can hold: one ENI each, beside the primary one. */
+  readonly tasksWithoutTrunking: number;
+  /** With `awsvpcTrunking` on (trunking types only; otherwise the same as without). */
+  readonly tasksWithTrunking: number;
+}
+
+/** The ENI facts of a supported instance type; undefined for any other. */
+export function networkInterfaceInfo(type: string): NetworkInterfaceInfo | undefined {
+  if (instanceTypeInfo(type) === undefined) return undefined;
+  const [family = "", size = ""] = type.split(".");
+  const maxEnis = ENIS_BY_SIZE[size];
+  if (maxEnis === undefined) return undefined;
+  const trunked = TRUNKING_FAMILIES.has(family) ? TRUNKED_TASKS_BY_SIZE[size] : undefined;
+  return {
+    maxEnis,
+    trunking: trunked !== undefined,
+    tasksWithoutTrunking: maxEnis - 1,
+    tasksWithTrunking: trunked ?? maxEnis - 1,
+  };
+}
+
+/**
+ * How many `awsvpc` tasks one instance of this type holds: with trunking on, the trunked limit of
+ * a type that supports it; else one per ENI beside the primary one. Undefined for an unsupported
+ * type. (ECS also places by CPU and memory: the smaller of the two limits applies.)
+ */
+export function awsvpcTasksPerInstance(type: string, trunkingEnabled: boolean): number | undefined {
+  const info = networkInterfaceInfo(type);
+  if (info === undefined) return undefined;
+  return trunkingEnabled ? info.tasksWithTrunking : info.tasksWithoutTrunking;
+}

@@ -47,6 +47,13 @@ export function releaseTag(digest: string): string {
   return `${RELEASE_TAG_PREFIX}${digest.replace(/^sha256:/, "").slice(0, 12)}`;
 }
 
+/**
+ * The prefix of the tags CI gives builds that may be thrown away (`build-<sha>`): the repositories'
+ * lifecycle policy keeps the newest 30 of them that were never released, and never expires an
+ * image by any other tag (versions, hand-picked tags, `release-*`).
+ */
+export const BUILD_TAG_PREFIX = "build-";
+
 const ACCOUNT_ID = /^\d{12}$/;
 const accountIdMessage = "must be a 12-digit AWS account ID such as 123456789012";
 const accountId = z

@@ -51,13 +51,82 @@ export const resourceName = z
   })
   .meta({ patternErrorMessage: resourceNameMessage });
 
-/** Tag keys and values as AWS allows them (128 / 256 characters). */
-export const tagMap = z.record(
-  z.string().min(1).max(128, { error: "tag keys are at most 128 characters" }),
-  z.string({ error: "tag values must be strings" }).max(256, {
-    error: "tag values are at most 256 characters",
-  }),
-);
+// ---- AWS tags (`vitcord-infra:tags`).
+
+/**
+ * The characters every tagging API the stack uses accepts in a key and a value: ECS's `Tag`
+ * pattern `^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$` (ECS API reference, Tag), which ELBv2 and IAM share,
+ * and the strictest of them (EC2 takes any character). Letters, digits, spaces and `_ . : / = + - @`.
+ */
+export const TAG_CHARACTERS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+export const TAG_KEY_MAX_LENGTH = 128;
+export const TAG_VALUE_MAX_LENGTH = 256;
+/** ECS, EC2, ELB and the others: 50 user tags per resource (`aws:` tags are not counted). */
+export const TAGS_PER_RESOURCE_MAX = 50;
+/** The tags the program puts on every resource (index.ts: the provider's default tags). */
+export const PROGRAM_TAG_KEYS = ["Project", "Environment", "Stack", "ManagedBy"] as const;
+/**
+ * The most tags a resource carries of its own beside the default ones: a task definition's four
+ * release tags (`vitcord:image-tag`, …; components/release.ts). Others carry `Name`, or two on the
+ * Auto Scaling group (`AmazonECSManaged`, `Name`).
+ */
+export const RESOURCE_OWN_TAGS_MAX = 4;
+/** Keys `vitcord-infra:tags` may add to the program's own: 50 − 4 − 4 = 42. */
+export const EXTRA_TAGS_MAX =
+  TAGS_PER_RESOURCE_MAX - RESOURCE_OWN_TAGS_MAX - PROGRAM_TAG_KEYS.length;
+
+const TAG_ALLOWED = "letters, digits, spaces and _ . : / = + - @";
+
+/** What is wrong with a tag key, or undefined. */
+export function tagKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return "a tag key cannot be empty";
+  if (key.length > TAG_KEY_MAX_LENGTH) {
+    return `tag keys are at most ${TAG_KEY_MAX_LENGTH} characters (this one has ${key.length})`;
+  }
+  if (key.toLowerCase().startsWith("aws:")) {
+    return "tag keys cannot start with aws: (in any case): AWS reserves that prefix";
+  }
+  if (!TAG_CHARACTERS.test(key)) {
+    return `tag keys may hold only ${TAG_ALLOWED} (the ECS and ELB tag pattern)`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a tag value, or undefined. */
+export function tagValueProblem(value: string): string | undefined {
+  if (value.length > TAG_VALUE_MAX_LENGTH) {
+    return `tag values are at most ${TAG_VALUE_MAX_LENGTH} characters (this one has ${value.length})`;
+  }
+  if (value.toLowerCase().startsWith("aws:")) {
+    return "tag values cannot start with aws: (in any case): ECS rejects it as AWS's reserved prefix";
+  }
+  if (!TAG_CHARACTERS.test(value)) {
+    return `tag values may hold only ${TAG_ALLOWED} (the ECS and ELB tag pattern)`;
+  }
+  return undefined;
+}
+
+/**
+ * Extra tags for every resource, checked against what every tagging API of the stack accepts:
+ * each key and value (the problem is reported at `tags.<key>`), and their number once merged with
+ * the program's own tags (a key given here that the program also sets replaces it, not adds one).
+ */
+export const tagMap = z
+  .record(z.string(), z.string({ error: "tag values must be strings" }))
+  .superRefine((tags, ctx) => {
+    for (const [key, value] of Object.entries(tags)) {
+      const problem = tagKeyProblem(key) ?? tagValueProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: "custom", path: [key], message: problem });
+    }
+    const program: readonly string[] = PROGRAM_TAG_KEYS;
+    const extra = Object.keys(tags).filter((key) => !program.includes(key)).length;
+    if (extra > EXTRA_TAGS_MAX) {
+      ctx.addIssue({
+        code: "custom",
+        message: `adds ${extra} tags; at most ${EXTRA_TAGS_MAX} besides ${PROGRAM_TAG_KEYS.join(", ")}: AWS allows ${TAGS_PER_RESOURCE_MAX} tags per resource, the program sets those ${PROGRAM_TAG_KEYS.length} everywhere and a task definition carries ${RESOURCE_OWN_TAGS_MAX} release tags of its own`,
+      });
+    }
+  });
 
 // ---- Image names shared by web services and workers.
 
