@@ -57,7 +57,7 @@ function buildStackSchema(environment: Environment) {
     tags: tagMap
       .default({})
       .describe(
-        "Extra AWS tags on every resource, beside the Project, Environment, Stack and ManagedBy tags the program sets (a key given here wins). Keys are 1 to 128 characters, values at most 256.",
+        "Extra AWS tags on every resource, beside the Project, Environment, Stack and ManagedBy tags the program sets (a key given here wins). Keys are 1 to 128 characters, values at most 256, both of letters, digits, spaces and `_ . : / = + - @` (what ECS and ELB accept), neither starting with `aws:`; at most 42 beside the program's 4 (AWS allows 50 per resource).",
       ),
     network: networkSchema(environment),
     cluster: clusterSchema(environment),
