@@ -631,6 +631,7 @@ describe("the program with a bad cluster config", () => {
 
     it("refuses an AMI id that is not one, naming the key, and declares nothing", async () => {
       const { error, declared } = await runInvalid("prod", { cluster: { amiId: "ubuntu-22.04" } });
+      assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
       assert.deepEqual(error.problems, [
         'vitcord-infra:cluster.amiId = "ubuntu-22.04": must be an AMI id: ami- followed by 8 or 17 lowercase hex digits',
       ]);
