@@ -42,3 +42,42 @@ export function serviceTrustPolicy(
     },
   ]);
 }
+
+/**
+ * The IAM actions that change identities or permissions, or hand a role to a service: every IAM
+ * action whose name starts with one of these verbs (IAM's reads are Get*, List*, Generate* and
+ * Simulate*, which stay allowed where a policy grants them). iam:PassRole is denied too: passing a
+ * stronger role to a service the application controls is the usual way round a missing permission.
+ */
+export const IAM_CHANGE_ACTIONS = [
+  "iam:Add*",
+  "iam:Attach*",
+  "iam:Change*",
+  "iam:Create*",
+  "iam:Deactivate*",
+  "iam:Delete*",
+  "iam:Detach*",
+  "iam:Disable*",
+  "iam:Enable*",
+  "iam:PassRole",
+  "iam:Put*",
+  "iam:Remove*",
+  "iam:Reset*",
+  "iam:Resync*",
+  "iam:Set*",
+  "iam:Tag*",
+  "iam:Untag*",
+  "iam:Update*",
+  "iam:Upload*",
+] as const;
+
+/**
+ * On every task role: an explicit Deny wins over any Allow (IAM policy evaluation logic), so no
+ * attached policy (`taskPolicyArns`) can let an application change IAM or escalate through it.
+ */
+export const DENY_IAM_CHANGES: PolicyStatement = {
+  Sid: "DenyIamChanges",
+  Effect: "Deny",
+  Action: [...IAM_CHANGE_ACTIONS],
+  Resource: "*",
+};

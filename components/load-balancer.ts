@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { egressRuleKey, EgressRuleConfig } from "./config/egress";
 import { ServiceConfig } from "./config/service";
 import { policyDocument } from "./iam";
 import { ClusterRef, NetworkRef } from "./refs";
@@ -29,6 +30,7 @@ export function createServiceSecurityGroups(
   args: { readonly network: NetworkRef; readonly cluster: ClusterRef },
   port: number,
   https: boolean,
+  extraEgress: readonly EgressRuleConfig[] = [],
 ) {
   const vpcId = args.network.vpcId;
   const albSg = new aws.ec2.SecurityGroup(
@@ -119,6 +121,18 @@ export function createServiceSecurityGroups(
     ],
     ["vpc-dns", "DNS to the VPC resolver", "udp", 53, 53, args.network.cidrBlock],
   ];
+  // `services.<name>.egress`: SMTP to a mail provider, a push gateway's port… each described,
+  // named after its protocol, ports and CIDR so that reordering the list replaces nothing.
+  for (const rule of extraEgress) {
+    egress.push([
+      egressRuleKey(rule),
+      rule.description,
+      rule.protocol,
+      rule.fromPort,
+      rule.toPort,
+      rule.cidr,
+    ]);
+  }
   for (const [key, description, ipProtocol, fromPort, toPort, cidrIpv4] of egress) {
     new aws.vpc.SecurityGroupEgressRule(
       `${name}-task-out-${key}`,

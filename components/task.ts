@@ -10,7 +10,13 @@ import {
 } from "./config-vars";
 import { configVarsPath } from "./ops-manifest";
 import { ReleaseInfo, releaseTags } from "./release";
-import { PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+import { DENY_IAM_CHANGES, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+import {
+  AFTER_VOLUME_INIT,
+  needsVolumeInit,
+  volumeInitContainer,
+  VolumeInitContainerDefinition,
+} from "./volume-permissions";
 
 /**
  * The task pieces every workload shares, web service or Fargate worker: the typed container
@@ -51,6 +57,8 @@ export interface ContainerDefinition {
     readonly containerPath: string;
     readonly readOnly: false;
   }[];
+  /** On Fargate with scratch volumes: start after the volume-permissions container exited 0. */
+  readonly dependsOn?: typeof AFTER_VOLUME_INIT;
   /** tini as PID 1: forwards SIGTERM to the app and reaps the processes ECS Exec starts. */
   readonly linuxParameters: { readonly initProcessEnabled: true };
   readonly logConfiguration: {
@@ -154,6 +162,21 @@ export function containerDefinition(spec: ContainerSpec): ContainerDefinition {
       },
     },
   };
+}
+
+/**
+ * A task's containers: the application's and, on Fargate, the container that makes its scratch
+ * volumes writable for a non-root user first (components/volume-permissions.ts), which the
+ * application waits for.
+ */
+export function taskContainers(
+  compatibility: "EC2" | "FARGATE",
+  app: ContainerDefinition,
+): (ContainerDefinition | VolumeInitContainerDefinition)[] {
+  const paths = app.mountPoints.map((m) => m.containerPath);
+  if (!needsVolumeInit(compatibility, paths)) return [app];
+  // The application stays first: the CLI and the plan find it by name, older readers by position.
+  return [{ ...app, dependsOn: AFTER_VOLUME_INIT }, volumeInitContainer(app)];
 }
 
 /** The `-` and six characters Secrets Manager appends to every secret's name in its ARN. */
@@ -573,16 +596,16 @@ export class WorkloadTask extends pulumi.ComponentResource {
       ...(args.taskPolicyStatements ?? []),
       ...grants.flatMap((grant) => grant.taskPolicyStatements ?? []),
       ...((args.execEnabled ?? false) ? EXEC_STATEMENTS : []),
+      // Last, on every task role: whatever is attached, the application cannot change IAM.
+      DENY_IAM_CHANGES,
     ];
-    if (taskStatements.length > 0) {
-      taskPolicies.push(
-        new aws.iam.RolePolicy(
-          `${name}-task`,
-          { role: this.taskRole.id, policy: policyDocument(taskStatements) },
-          { parent: this },
-        ),
-      );
-    }
+    taskPolicies.push(
+      new aws.iam.RolePolicy(
+        `${name}-task`,
+        { role: this.taskRole.id, policy: policyDocument(taskStatements) },
+        { parent: this },
+      ),
+    );
 
     const containerDefinitions = pulumi
       .all([
@@ -594,22 +617,25 @@ export class WorkloadTask extends pulumi.ComponentResource {
         configVars,
       ])
       .apply(([image, logGroupName, deployTime, grantEnvironment, grantSecrets, found]) =>
-        JSON.stringify([
-          containerDefinition({
-            ...container,
-            environment: { ...container.environment, ...deployTime, ...grantEnvironment },
-            secrets: {
-              ...container.secrets,
-              ...grantSecrets,
-              ...configVarSecrets(stack, name, found, reserved),
-            },
-            name,
-            image,
-            port: args.port,
-            logRegion: args.region,
-            logGroupName,
-          }),
-        ]),
+        JSON.stringify(
+          taskContainers(
+            args.compatibility,
+            containerDefinition({
+              ...container,
+              environment: { ...container.environment, ...deployTime, ...grantEnvironment },
+              secrets: {
+                ...container.secrets,
+                ...grantSecrets,
+                ...configVarSecrets(stack, name, found, reserved),
+              },
+              name,
+              image,
+              port: args.port,
+              logRegion: args.region,
+              logGroupName,
+            }),
+          ),
+        ),
       );
 
     this.taskDefinition = new aws.ecs.TaskDefinition(

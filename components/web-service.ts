@@ -187,6 +187,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       args,
       svc.port,
       svc.certificateArn !== undefined || svc.domain !== undefined,
+      svc.egress,
     );
     this.securityGroupId = taskSg.id;
     grantIngressRules(this, name, args.grants ?? [], taskSg.id);
@@ -207,6 +208,11 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         dropInvalidHeaderFields: true, // ELB.4, CKV_AWS_131
         desyncMitigationMode: "defensive", // ELB.12, CKV_AWS_328
         enableDeletionProtection: protect, // ELB.6, CKV_AWS_150
+        // Below the application's keep-alive timeout, so that the load balancer, not the app,
+        // closes idle connections: "configure the idle timeout of your application to be larger
+        // than the idle timeout configured for the load balancer", or a request sent on a
+        // connection the app is closing gets a 502 (ALB user guide, connection idle timeout).
+        idleTimeout: svc.idleTimeoutSeconds,
         ...(accessLogs === undefined
           ? {}
           : { accessLogs: { bucket: accessLogs.bucket.bucket, prefix: name, enabled: true } }),

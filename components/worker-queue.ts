@@ -140,12 +140,18 @@ function workerQueue(
 
 // ---- Who may do what on a queue: one statement builder for consumers and producers.
 
-/** The queue actions a consumer needs, and nothing else (no SendMessage, no queue management). */
+/**
+ * The queue actions a consumer needs on its own queue, and nothing else (no queue management).
+ * SendMessage too: an ActiveJob `retry_on` re-enqueues the job (with a delay) on its queue, and a
+ * job may enqueue others. Not on the dead-letter queue: SQS moves a message there itself after
+ * `maxReceiveCount` receives (the redrive policy), without the consumer's permissions.
+ */
 export const QUEUE_CONSUMER_ACTIONS = [
   "sqs:ReceiveMessage",
   "sqs:DeleteMessage",
   "sqs:ChangeMessageVisibility",
   "sqs:GetQueueAttributes",
+  "sqs:SendMessage",
 ] as const;
 
 /** What a producer needs: send, and read the attributes (ActiveJob checks the queue exists). */
@@ -197,7 +203,10 @@ export interface BacklogScaling {
   /** Scale out when the visible messages reach this. */
   readonly scaleOutThreshold: number;
   readonly scaleOutSteps: readonly ScalingStep[];
-  /** Scale in (one task at a time) when the visible messages stay at or below this. */
+  /**
+   * Scale in (one task at a time) when the visible plus in-flight messages stay at or below this
+   * (`scaleInMetricQueries`).
+   */
   readonly scaleInThreshold: number;
   readonly scaleInSteps: readonly ScalingStep[];
 }
@@ -213,7 +222,8 @@ const SCALE_OUT_MULTIPLES = [
 /**
  * Step scaling on `ApproximateNumberOfMessagesVisible`, derived from the backlog one task is
  * expected to handle (B): at B visible messages add 1 task, at 2B add 2, at 5B add 5, at 10B add
- * 10 (the target's max caps it); remove one task at a time once the queue is empty. Step scaling
+ * 10 (the target's max caps it); remove one task at a time once the queue is empty and no message
+ * is in flight (`scaleInMetricQueries`). Step scaling
  * rather than target tracking on backlog per task: it also starts a worker scaled to zero tasks,
  * where backlog ÷ running tasks is undefined.
  */
@@ -233,4 +243,52 @@ export function backlogScaling(backlogPerTask: number): BacklogScaling {
     scaleInThreshold: 0,
     scaleInSteps: [{ upperBound: 0, change: -1 }],
   };
+}
+
+/** One query of a CloudWatch metric-math alarm (aws.cloudwatch.MetricAlarm `metricQueries`). */
+export interface AlarmMetricQuery {
+  readonly id: string;
+  readonly label?: string;
+  readonly expression?: string;
+  readonly returnData?: boolean;
+  readonly metric?: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, pulumi.Input<string>>;
+    readonly stat: string;
+    readonly period: number;
+  };
+}
+
+/**
+ * What the scale-in alarm watches: visible plus in-flight messages (received, not yet deleted:
+ * `ApproximateNumberOfMessagesNotVisible`). On visible messages alone, an empty queue whose
+ * messages are all being worked on looked idle, and scale-in stopped a task in the middle of a
+ * job. Step scaling is driven by a CloudWatch alarm, and an alarm may watch a metric-math
+ * expression ("Create a CloudWatch alarm based on a metric math expression", CloudWatch user
+ * guide), so the sum is one alarm. Scale-out stays on the visible messages: those are the waiting
+ * work that more tasks would take.
+ */
+export function scaleInMetricQueries(queueName: pulumi.Input<string>): AlarmMetricQuery[] {
+  const metric = (id: string, metricName: string): AlarmMetricQuery => ({
+    id,
+    metric: {
+      namespace: "AWS/SQS",
+      metricName,
+      dimensions: { QueueName: queueName },
+      stat: "Maximum",
+      period: 60,
+    },
+    returnData: false,
+  });
+  return [
+    metric("visible", "ApproximateNumberOfMessagesVisible"),
+    metric("inflight", "ApproximateNumberOfMessagesNotVisible"),
+    {
+      id: "backlog",
+      label: "Messages visible or in flight",
+      expression: "visible + inflight",
+      returnData: true,
+    },
+  ];
 }

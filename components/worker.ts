@@ -14,7 +14,7 @@ import {
   WorkloadTask,
 } from "./task";
 import { WorkloadSource } from "./operations-manifest";
-import { backlogScaling, queueConsumerStatement } from "./worker-queue";
+import { backlogScaling, queueConsumerStatement, scaleInMetricQueries } from "./worker-queue";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
 
@@ -192,6 +192,17 @@ export class FargateWorker extends pulumi.ComponentResource {
             toPort: 0,
             cidrBlocks: [args.network.cidrBlock],
           },
+          // `workers.<name>.egress`, each described. Inline like the two above, not as
+          // aws.vpc.SecurityGroupEgressRule resources: mixing both on one group "may cause rule
+          // conflicts, perpetual differences, and result in rules being overwritten" (the
+          // provider's SecurityGroupEgressRule docs). The web services' groups use rule resources.
+          ...worker.egress.map((rule) => ({
+            description: rule.description,
+            protocol: rule.protocol,
+            fromPort: rule.fromPort,
+            toPort: rule.toPort,
+            cidrBlocks: [rule.cidr],
+          })),
         ],
       },
       { parent: this },
@@ -338,12 +349,16 @@ export class FargateWorker extends pulumi.ComponentResource {
     if (queueName === undefined || worker.queue === undefined) return;
 
     const steps = backlogScaling(worker.queue.backlogPerTask);
-    const backlog = {
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: queueName },
-      statistic: "Maximum",
-      period: 60,
+    // Out on the waiting messages; in only when nothing waits and nothing is in flight.
+    const watched = {
+      out: {
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: queueName },
+        statistic: "Maximum",
+        period: 60,
+      },
+      in: { metricQueries: scaleInMetricQueries(queueName) },
     };
     for (const [direction, threshold, stepList, comparison, periods] of [
       ["out", steps.scaleOutThreshold, steps.scaleOutSteps, "GreaterThanOrEqualToThreshold", 1],
@@ -370,11 +385,11 @@ export class FargateWorker extends pulumi.ComponentResource {
       new aws.cloudwatch.MetricAlarm(
         `${name}-backlog-${direction}`,
         {
-          ...backlog,
+          ...watched[direction],
           alarmDescription:
             direction === "out"
               ? `Worker ${name}: ${threshold}+ messages waiting, add tasks.`
-              : `Worker ${name}: queue empty for ${periods} minutes, remove a task.`,
+              : `Worker ${name}: no message waiting or in flight for ${periods} minutes, remove a task.`,
           comparisonOperator: comparison,
           threshold,
           evaluationPeriods: periods,

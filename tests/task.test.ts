@@ -2,6 +2,12 @@ import * as assert from "node:assert/strict";
 import { describeIssues } from "../components/config";
 import { checkContainerConfig, containerConfigShape } from "../components/config/task";
 import { strictObject } from "../components/config/schema-helpers";
+import { DENY_IAM_CHANGES } from "../components/iam";
+import {
+  VOLUME_INIT_CONTAINER,
+  VOLUME_INIT_IMAGE,
+  volumeInitCommand,
+} from "../components/volume-permissions";
 import {
   containerDefinition,
   ContainerSpec,
@@ -12,6 +18,7 @@ import {
   scratchVolumes,
   secretReadStatements,
   secretResourceArn,
+  taskContainers,
   taskFamily,
   workloadLogGroupName,
   writablePathsFor,
@@ -244,6 +251,7 @@ describe("shared task module", () => {
         readonlyRootFilesystem: true,
         writablePaths: ["/tmp"],
         taskPolicyArns: [],
+        egress: [],
       });
     });
 
@@ -310,6 +318,192 @@ describe("shared task module", () => {
     it("rejects a health check command that is neither a string nor CMD/CMD-SHELL", () => {
       assert.deepEqual(problems({ containerHealthCheck: { command: ["curl", "-f"] } }), [
         'vitcord-infra:services.api.containerHealthCheck.command = ["curl","-f"]: must be a shell command string, or a list starting with "CMD" or "CMD-SHELL"',
+      ]);
+    });
+  });
+
+  describe("scratch volumes on Fargate (issue 15: non-root containers, writable paths)", () => {
+    const app = containerDefinition(
+      spec({ user: "1000:1000", writablePaths: ["/tmp", "/rails/tmp"], port: undefined }),
+    );
+
+    it("adds a root init container on Fargate that hands the volumes to the user, and the app waits for it", () => {
+      const [first, init, ...rest] = taskContainers("FARGATE", app);
+      assert.equal(rest.length, 0);
+      // The application stays first and starts after the init container exited 0.
+      assert.equal(first!.name, "api");
+      assert.deepEqual(first!.dependsOn, [
+        { containerName: VOLUME_INIT_CONTAINER, condition: "SUCCESS" },
+      ]);
+      assert.deepEqual(init, {
+        name: VOLUME_INIT_CONTAINER,
+        image: VOLUME_INIT_IMAGE,
+        // ECS refuses SUCCESS on an essential container; it exits, the task goes on.
+        essential: false,
+        command: ["sh", "-c", "chown 1000:1000 /tmp /rails/tmp && chmod 1777 /tmp /rails/tmp"],
+        user: "0",
+        readonlyRootFilesystem: true,
+        mountPoints: app.mountPoints,
+        logConfiguration: app.logConfiguration,
+      });
+    });
+
+    it("leaves EC2 tasks (Docker copies the image's ownership) and tasks without volumes alone", () => {
+      assert.deepEqual(taskContainers("EC2", app), [app]);
+      const none = containerDefinition(spec({ writablePaths: [], port: undefined }));
+      assert.deepEqual(taskContainers("FARGATE", none), [none]);
+    });
+
+    it("chowns only to a numeric user (BusyBox has no passwd entry for a name), and always opens the volumes as /tmp is", () => {
+      assert.deepEqual(volumeInitCommand(["/tmp"], "65534"), [
+        "sh",
+        "-c",
+        "chown 65534 /tmp && chmod 1777 /tmp",
+      ]);
+      assert.deepEqual(volumeInitCommand(["/tmp", "/var/lib/amazon/ssm"], "app"), [
+        "sh",
+        "-c",
+        "chmod 1777 /tmp /var/lib/amazon/ssm",
+      ]);
+      assert.deepEqual(volumeInitCommand(["/tmp"], undefined), ["sh", "-c", "chmod 1777 /tmp"]);
+    });
+  });
+
+  describe("task roles (issue 15: no administrator policies, no IAM changes)", () => {
+    it("refuses administrator-like AWS managed policies, naming the policy and why", () => {
+      assert.deepEqual(
+        problems({
+          taskPolicyArns: [
+            "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "arn:aws:iam::aws:policy/PowerUserAccess",
+            "arn:aws:iam::aws:policy/IAMFullAccess",
+          ],
+        }),
+        [
+          'vitcord-infra:services.api.taskPolicyArns.1 = "arn:aws:iam::aws:policy/AdministratorAccess": is AdministratorAccess, an administrator-like policy (every action on every resource); task roles get only what the application calls: attach a policy of your own that names its actions and resources',
+          'vitcord-infra:services.api.taskPolicyArns.2 = "arn:aws:iam::aws:policy/PowerUserAccess": is PowerUserAccess, an administrator-like policy (every action outside IAM and Organizations, on every resource); task roles get only what the application calls: attach a policy of your own that names its actions and resources',
+          'vitcord-infra:services.api.taskPolicyArns.3 = "arn:aws:iam::aws:policy/IAMFullAccess": is IAMFullAccess, an administrator-like policy (iam:*: the role could attach AdministratorAccess to itself); task roles get only what the application calls: attach a policy of your own that names its actions and resources',
+        ],
+      );
+      // A customer policy that happens to share the name is the account's own: allowed.
+      assert.deepEqual(
+        parse({ taskPolicyArns: ["arn:aws:iam::123456789012:policy/AdministratorAccess"] })
+          .taskPolicyArns,
+        ["arn:aws:iam::123456789012:policy/AdministratorAccess"],
+      );
+    });
+
+    it("denies every IAM write verb and iam:PassRole, and allows nothing", () => {
+      assert.equal(DENY_IAM_CHANGES.Effect, "Deny");
+      assert.equal(DENY_IAM_CHANGES.Resource, "*");
+      const actions = DENY_IAM_CHANGES.Action as readonly string[];
+      for (const action of [
+        "iam:CreateRole",
+        "iam:AttachRolePolicy",
+        "iam:PutRolePolicy",
+        "iam:CreateAccessKey",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PassRole",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:SetDefaultPolicyVersion",
+        "iam:AddUserToGroup",
+      ]) {
+        const covered = actions.some((pattern) =>
+          pattern.endsWith("*") ? action.startsWith(pattern.slice(0, -1)) : action === pattern,
+        );
+        assert.ok(covered, `${action} is denied`);
+      }
+      // Reads stay as the role's own policies allow them.
+      for (const read of ["iam:GetRole", "iam:ListRoles", "iam:SimulatePrincipalPolicy"]) {
+        assert.ok(!actions.some((pattern) => read.startsWith(pattern.replace(/\*$/, ""))), read);
+      }
+    });
+  });
+
+  describe("egress (issue 15: extra outbound rules per workload)", () => {
+    it("takes a port or a range, tcp by default, each rule with its description", () => {
+      assert.deepEqual(
+        parse({
+          egress: [
+            { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
+            {
+              description: "Push gateway",
+              fromPort: 5223,
+              toPort: 5228,
+              protocol: "udp",
+              cidr: "17.0.0.0/8",
+            },
+          ],
+        }).egress,
+        [
+          {
+            description: "SMTP to the mail provider",
+            protocol: "tcp",
+            fromPort: 587,
+            toPort: 587,
+            cidr: "0.0.0.0/0",
+          },
+          {
+            description: "Push gateway",
+            protocol: "udp",
+            fromPort: 5223,
+            toPort: 5228,
+            cidr: "17.0.0.0/8",
+          },
+        ],
+      );
+    });
+
+    it("rejects a missing description, bad ports and bad CIDRs, one message each", () => {
+      const cases: [Record<string, unknown>, string][] = [
+        [
+          { port: 587, cidr: "0.0.0.0/0" },
+          'vitcord-infra:services.api.egress.0.description is missing: must say what the rule reaches and why, e.g. "SMTP to the mail provider": up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*',
+        ],
+        [
+          { description: "SMTP", port: 70000, cidr: "0.0.0.0/0" },
+          "vitcord-infra:services.api.egress.0.port = 70000: must be a whole number from 1 to 65535 (a TCP or UDP port)",
+        ],
+        [
+          { description: "SMTP", cidr: "0.0.0.0/0" },
+          "vitcord-infra:services.api.egress.0.port is missing: set port (one port) or fromPort and toPort (a range)",
+        ],
+        [
+          { description: "SMTP", port: 587, fromPort: 1, toPort: 2, cidr: "0.0.0.0/0" },
+          "vitcord-infra:services.api.egress.0.port = 587: set port or fromPort and toPort, not both",
+        ],
+        [
+          { description: "SMTP", fromPort: 587, cidr: "0.0.0.0/0" },
+          "vitcord-infra:services.api.egress.0.toPort is missing: a port range needs both fromPort and toPort",
+        ],
+        [
+          { description: "SMTP", fromPort: 600, toPort: 587, cidr: "0.0.0.0/0" },
+          "vitcord-infra:services.api.egress.0.fromPort = 600: must be at most toPort (587)",
+        ],
+        [
+          { description: "SMTP", port: 587, protocol: "icmp", cidr: "0.0.0.0/0" },
+          'vitcord-infra:services.api.egress.0.protocol = "icmp": must be one of: tcp, udp',
+        ],
+        [
+          { description: "SMTP", port: 587, cidr: "10.0.0.1/16" },
+          `vitcord-infra:services.api.egress.0.cidr = "10.0.0.1/16": must be an IPv4 CIDR block whose address is the network's first, e.g. 203.0.113.0/24, or 0.0.0.0/0 for anywhere`,
+        ],
+        [
+          { description: "SMTP", port: 587, cidr: "::/0" },
+          `vitcord-infra:services.api.egress.0.cidr = "::/0": must be an IPv4 CIDR block whose address is the network's first, e.g. 203.0.113.0/24, or 0.0.0.0/0 for anywhere`,
+        ],
+        [
+          { description: "SMTP ✉", port: 587, cidr: "0.0.0.0/0" },
+          'vitcord-infra:services.api.egress.0.description = "SMTP ✉": must say what the rule reaches and why, e.g. "SMTP to the mail provider": up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*',
+        ],
+      ];
+      for (const [rule, message] of cases) {
+        assert.deepEqual(problems({ egress: [rule] }), [message], JSON.stringify(rule));
+      }
+      const smtp = { description: "SMTP", port: 587, cidr: "0.0.0.0/0" };
+      assert.deepEqual(problems({ egress: [smtp, { ...smtp, description: "again" }] }), [
+        'vitcord-infra:services.api.egress.1 = {"description":"again","port":587,"cidr":"0.0.0.0/0"}: is the same protocol, ports and cidr as egress[0]; EC2 refuses a duplicate rule',
       ]);
     });
   });

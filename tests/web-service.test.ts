@@ -5,6 +5,8 @@ import { shortHash } from "../plan/engine/stand-ins";
 import { elbLogDeliveryPrincipal, listenerPorts, TLS_POLICY } from "../components/load-balancer";
 import { ecrLifecyclePolicy, repositoryPullPolicy } from "../components/registry";
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
+import { IDLE_TIMEOUT_DEFAULT_SECONDS } from "../components/config/service";
+import { DENY_IAM_CHANGES } from "../components/iam";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
@@ -550,7 +552,10 @@ describe("LoadBalancedService", () => {
     it("leaves the task role empty unless config grants something (ECS Exec and the jobs queue in dev's api, its table in notifications')", () => {
       const notifications = new ServiceView(dev, "notifications");
       // Only the statements of the table it uses, on that table's ARNs (tests/table.test.ts).
-      const own = statements(notifications.one(ROLE_POLICY, "notifications-task").inputs.policy);
+      // Beside the Deny of IAM changes every task role carries (issue 15).
+      const own = statements(
+        notifications.one(ROLE_POLICY, "notifications-task").inputs.policy,
+      ).filter((s) => s.Sid !== "DenyIamChanges");
       assert.ok(own.length > 0);
       for (const s of own) assert.match(JSON.stringify(s.Action), /dynamodb:/);
       assert.equal(
@@ -561,6 +566,7 @@ describe("LoadBalancedService", () => {
         new ServiceView(dev, "api").one(ROLE_POLICY, "api-task").inputs.policy,
       );
       assert.deepEqual(api.map((s) => s.Sid).sort(), [
+        "DenyIamChanges",
         "EcsExec",
         "FindExecLogGroup",
         "SendToQueues",
@@ -1232,6 +1238,128 @@ describe("services config", () => {
           "Invalid stack configuration (2 problems):\n" +
             '  - vitcord-infra:services.api.autoscaling = {"min":1,"max":2}: set cpuTarget, requestsPerTarget or both\n' +
             "  - vitcord-infra:services.api.hostedZoneId is missing: with domain, set exactly one of hostedZoneId or hostedZoneName (the Route 53 zone that holds it)",
+        );
+        return true;
+      },
+    );
+  });
+});
+
+describe("LoadBalancedService run-time defects (issue 15)", () => {
+  let dev: ProgramRun;
+  let prod: ProgramRun;
+  before(async () => {
+    dev = await runProgram("dev");
+    prod = await runProgram("prod");
+  });
+
+  it("closes idle connections at the ALB before Puma (20 s) or Tomcat (60 s embedded) does", () => {
+    assert.ok(IDLE_TIMEOUT_DEFAULT_SECONDS < 20);
+    for (const run of [dev, prod]) {
+      for (const name of ["api", "notifications"]) {
+        const alb = new ServiceView(run, name).one(ALB);
+        // Unset, an ALB keeps idle connections 60 s, longer than Puma's persistent_timeout: 502s.
+        assert.equal(alb.inputs.idleTimeout, IDLE_TIMEOUT_DEFAULT_SECONDS, `${name}`);
+      }
+    }
+  });
+
+  it("gives prod's Rails API its tmp/ and log/ on scratch volumes, with no init container on EC2", () => {
+    const api = new ServiceView(prod, "api");
+    const container = api.container;
+    assert.equal(container.readonlyRootFilesystem, true);
+    assert.deepEqual(
+      (container.mountPoints as { containerPath: string }[]).map((m) => m.containerPath),
+      ["/tmp", "/rails/tmp", "/rails/log"],
+    );
+    // ServiceView.container asserts a single container: EC2 volumes keep the image's ownership.
+    assert.equal(container.dependsOn, undefined);
+  });
+
+  it("denies IAM changes on every task role, after its own statements", () => {
+    for (const run of [dev, prod]) {
+      for (const name of ["api", "notifications"]) {
+        const policy = statements(
+          new ServiceView(run, name).one(ROLE_POLICY, `${name}-task`).inputs.policy,
+        );
+        assert.deepEqual(policy.at(-1), JSON.parse(JSON.stringify(DENY_IAM_CHANGES)));
+        assert.equal(policy.filter((s) => s.Effect === "Deny").length, 1);
+      }
+    }
+  });
+
+  it("takes a configured idle timeout and adds each egress rule as a described rule on the task group", async () => {
+    const services = stackServices("dev");
+    const run = await runProgram("dev", {
+      services: {
+        ...services,
+        notifications: {
+          ...services.notifications,
+          idleTimeoutSeconds: 50,
+          egress: [
+            { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
+            {
+              description: "APNs push gateway",
+              fromPort: 2195,
+              toPort: 2197,
+              cidr: "17.0.0.0/8",
+            },
+          ],
+        },
+      },
+    });
+    const view = new ServiceView(run, "notifications");
+    assert.equal(view.one(ALB).inputs.idleTimeout, 50);
+    const extra = view
+      .rules(EGRESS, "task")
+      .filter((r) => !["https", "vpc-tcp", "vpc-dns"].some((k) => r.name.endsWith(`-out-${k}`)));
+    assert.deepEqual(
+      extra.map((r) => [
+        r.name,
+        r.inputs.description,
+        r.inputs.ipProtocol,
+        r.inputs.fromPort,
+        r.inputs.toPort,
+        r.inputs.cidrIpv4,
+      ]),
+      [
+        [
+          "notifications-task-out-tcp-587-0-0-0-0-0",
+          "SMTP to the mail provider",
+          "tcp",
+          587,
+          587,
+          "0.0.0.0/0",
+        ],
+        [
+          "notifications-task-out-tcp-2195-2197-17-0-0-0-8",
+          "APNs push gateway",
+          "tcp",
+          2195,
+          2197,
+          "17.0.0.0/8",
+        ],
+      ],
+    );
+    // The api, unchanged, has only the three built-in rules.
+    assert.equal(new ServiceView(run, "api").rules(EGRESS, "task").length, 3);
+  });
+
+  it("rejects an idle timeout ALB does not accept", () => {
+    assert.throws(
+      () =>
+        parseStackConfig("dev", {
+          "aws:region": "us-east-1",
+          "vitcord-infra:environment": "dev",
+          "vitcord-infra:services": JSON.stringify({
+            api: { image: "nginx:1.27", idleTimeoutSeconds: 0 },
+          }),
+        }),
+      (error: Error) => {
+        assert.equal(
+          error.message,
+          "Invalid stack configuration (1 problem):\n" +
+            "  - vitcord-infra:services.api.idleTimeoutSeconds = 0: must be a whole number from 1 to 4000 seconds",
         );
         return true;
       },

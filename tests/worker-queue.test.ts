@@ -211,8 +211,15 @@ describe("queue helpers", () => {
       Action: [...QUEUE_PRODUCER_ACTIONS],
       Resource: [EXISTING_QUEUE],
     });
-    // A producer cannot consume, a consumer cannot send.
+    // A producer cannot consume. A consumer may send to its own queue (ActiveJob retries and
+    // jobs that enqueue jobs), and manage nothing.
     assert.ok(!(QUEUE_PRODUCER_ACTIONS as readonly string[]).includes("sqs:ReceiveMessage"));
-    assert.ok(!(QUEUE_CONSUMER_ACTIONS as readonly string[]).includes("sqs:SendMessage"));
+    assert.deepEqual([...QUEUE_CONSUMER_ACTIONS].sort(), [
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:SendMessage",
+    ]);
   });
 });

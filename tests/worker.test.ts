@@ -1,7 +1,14 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { ecsServiceOptions } from "../components/options";
-import { containerDefinition, EXEC_AGENT_PATHS, EXEC_STATEMENTS } from "../components/task";
+import {
+  containerDefinition,
+  EXEC_AGENT_PATHS,
+  EXEC_STATEMENTS,
+  taskContainers,
+} from "../components/task";
+import { DENY_IAM_CHANGES } from "../components/iam";
+import { VOLUME_INIT_CONTAINER } from "../components/volume-permissions";
 import {
   capacityStrategyKey,
   fargateCapacityStrategy,
@@ -344,7 +351,100 @@ describe("FargateWorker", () => {
       assert.deepEqual(alarm.inputs.alarmActions, [out.state.arn]);
       const scaleIn = children(run, ALARM).find((a) => a.name === "jobs-backlog-in")!;
       assert.equal(scaleIn.inputs.comparisonOperator, "LessThanOrEqualToThreshold");
+      // Issue 15: scale-in waits for the jobs in flight, not only for an empty queue: metric
+      // math on visible + not visible (received, not yet deleted) messages.
+      assert.equal(scaleIn.inputs.metricName, undefined);
+      assert.equal(scaleIn.inputs.threshold, 0);
+      const queries = scaleIn.inputs.metricQueries as {
+        id: string;
+        expression?: string;
+        returnData?: boolean;
+        metric?: { metricName: string; namespace: string; dimensions: unknown; stat: string };
+      }[];
+      assert.deepEqual(
+        queries.map((q) => [q.id, q.metric?.metricName ?? q.expression, q.returnData]),
+        [
+          ["visible", "ApproximateNumberOfMessagesVisible", false],
+          ["inflight", "ApproximateNumberOfMessagesNotVisible", false],
+          ["backlog", "visible + inflight", true],
+        ],
+      );
+      for (const q of queries.filter((q) => q.metric !== undefined)) {
+        assert.equal(q.metric!.namespace, "AWS/SQS");
+        assert.deepEqual(q.metric!.dimensions, { QueueName: queue.state.name });
+      }
+      assert.deepEqual(scaleIn.inputs.alarmActions, [
+        policies.find((p) => p.name === "jobs-backlog-in")!.state.arn,
+      ]);
     }
+  });
+
+  it("makes prod's scratch volumes writable for uid 1000 on Fargate before the Rails jobs start (issue 15)", () => {
+    const containers = JSON.parse(only(prod, TASK_DEF).inputs.containerDefinitions as string) as {
+      name: string;
+      user?: string;
+      essential: boolean;
+      command?: string[];
+      dependsOn?: unknown;
+      mountPoints: { containerPath: string; sourceVolume: string }[];
+    }[];
+    const [app, init] = containers;
+    assert.equal(containers.length, 2);
+    assert.equal(app!.name, "jobs");
+    assert.equal(app!.user, "1000:1000");
+    // Rails' tmp/ and log/ under its app directory, beside /tmp.
+    const paths = ["/tmp", "/rails/tmp", "/rails/log"];
+    assert.deepEqual(
+      app!.mountPoints.map((m) => m.containerPath),
+      paths,
+    );
+    assert.deepEqual(app!.dependsOn, [
+      { containerName: VOLUME_INIT_CONTAINER, condition: "SUCCESS" },
+    ]);
+    assert.equal(init!.name, VOLUME_INIT_CONTAINER);
+    assert.equal(init!.essential, false);
+    assert.deepEqual(init!.mountPoints, app!.mountPoints);
+    assert.deepEqual(init!.command, [
+      "sh",
+      "-c",
+      `chown 1000:1000 ${paths.join(" ")} && chmod 1777 ${paths.join(" ")}`,
+    ]);
+    // Each mounted path has its task volume.
+    assert.deepEqual(
+      (only(prod, TASK_DEF).inputs.volumes as { name: string }[]).map((v) => v.name),
+      app!.mountPoints.map((m) => m.sourceVolume),
+    );
+  });
+
+  it("adds each configured egress rule to the worker's group, described (issue 15)", async () => {
+    const run = await runProgram(
+      "dev",
+      jobs({
+        egress: [
+          { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
+          { description: "Syslog collector", port: 514, protocol: "udp", cidr: "192.0.2.0/24" },
+        ],
+      }),
+    );
+    const egress = only(run, SG).inputs.egress as Record<string, unknown>[];
+    assert.deepEqual(egress.slice(2), [
+      {
+        description: "SMTP to the mail provider",
+        protocol: "tcp",
+        fromPort: 587,
+        toPort: 587,
+        cidrBlocks: ["0.0.0.0/0"],
+      },
+      {
+        description: "Syslog collector",
+        protocol: "udp",
+        fromPort: 514,
+        toPort: 514,
+        cidrBlocks: ["192.0.2.0/24"],
+      },
+    ]);
+    // The committed worker has only the two built-in rules.
+    assert.equal((only(dev, SG).inputs.egress as unknown[]).length, 2);
   });
 
   it("lets the task role consume exactly the created queue, and the execution role differ (CKV_AWS_249)", () => {
@@ -359,9 +459,12 @@ describe("FargateWorker", () => {
           "sqs:DeleteMessage",
           "sqs:ChangeMessageVisibility",
           "sqs:GetQueueAttributes",
+          // Issue 15: ActiveJob retries and jobs that enqueue jobs send to the worker's own queue.
+          "sqs:SendMessage",
         ],
         Resource: queue.state.arn,
       },
+      JSON.parse(JSON.stringify(DENY_IAM_CHANGES)) as Record<string, unknown>,
     ]);
     const task = only(dev, TASK_DEF).inputs;
     assert.notEqual(task.taskRoleArn, task.executionRoleArn);
@@ -375,7 +478,9 @@ describe("FargateWorker", () => {
     assert.equal(queueParts(run).length, 0);
     const taskPolicy = children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!;
     assert.deepEqual(
-      statements(taskPolicy.inputs.policy).map((s) => s.Resource),
+      statements(taskPolicy.inputs.policy)
+        .filter((s) => s.Effect === "Allow")
+        .map((s) => s.Resource),
       [EXISTING_QUEUE],
     );
     const alarm = children(run, ALARM).find((a) => a.name === "jobs-backlog-out")!;
@@ -401,9 +506,10 @@ describe("FargateWorker", () => {
       disableScaleIn: boolean;
     };
     assert.equal(cpu.disableScaleIn, false);
-    assert.equal(
-      children(run, ROLE_POLICY).find((p) => p.name === "jobs-task"),
-      undefined,
+    // No queue permission: the task role's policy only denies IAM changes.
+    assert.deepEqual(
+      statements(children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!.inputs.policy),
+      [JSON.parse(JSON.stringify(DENY_IAM_CHANGES)) as Record<string, unknown>],
     );
     const output = (run.outputs.workers as Record<string, Record<string, unknown>>).jobs!;
     assert.equal(output.queueUrl, undefined);
@@ -538,18 +644,21 @@ describe("FargateWorker", () => {
       }),
     }).workers.jobs!;
     assert.deepEqual(
-      container,
+      JSON.parse(task.inputs.containerDefinitions as string),
       JSON.parse(
         JSON.stringify(
-          containerDefinition({
-            ...config,
-            environment: { SQS_QUEUE_URL: queue.state.url as string, ...usesEnvironment },
-            secrets: usesSecrets,
-            name: "jobs",
-            image: IMAGE,
-            logRegion: "us-east-1",
-            logGroupName: "/vitcord/dev/jobs",
-          }),
+          taskContainers(
+            "FARGATE",
+            containerDefinition({
+              ...config,
+              environment: { SQS_QUEUE_URL: queue.state.url as string, ...usesEnvironment },
+              secrets: usesSecrets,
+              name: "jobs",
+              image: IMAGE,
+              logRegion: "us-east-1",
+              logGroupName: "/vitcord/dev/jobs",
+            }),
+          ),
         ),
       ),
     );
@@ -769,6 +878,14 @@ describe("workers config", () => {
       [
         { queue: { create: true }, environment: { SQS_QUEUE_URL: "x" } },
         'vitcord-infra:workers.jobs.environment.SQS_QUEUE_URL = "x": is set by the worker to its queue\'s URL; remove it or rename it',
+      ],
+      [
+        { taskPolicyArns: ["arn:aws:iam::aws:policy/AdministratorAccess"] },
+        'vitcord-infra:workers.jobs.taskPolicyArns.0 = "arn:aws:iam::aws:policy/AdministratorAccess": is AdministratorAccess, an administrator-like policy (every action on every resource); task roles get only what the application calls: attach a policy of your own that names its actions and resources',
+      ],
+      [
+        { egress: [{ port: 587, cidr: "0.0.0.0/0" }] },
+        'vitcord-infra:workers.jobs.egress.0.description is missing: must say what the rule reaches and why, e.g. "SMTP to the mail provider": up to 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*',
       ],
       [
         { environment: { AWS_SECRET_ACCESS_KEY: "x" } },

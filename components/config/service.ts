@@ -18,6 +18,14 @@ import {
 import { checkContainerConfig, containerConfigShape, namedRecord } from "./task";
 import { usesSchema } from "./uses";
 
+/**
+ * The load balancer's idle timeout by default: under the keep-alive timeout of the servers we run,
+ * Puma's `persistent_timeout` (20 s) and Tomcat's `keepAliveTimeout` (its `connectionTimeout`:
+ * 20 s in Tomcat's own server.xml, 60 s embedded in Spring Boot), so the load balancer closes an
+ * idle connection before the application does (ALB user guide, "Connection idle timeout").
+ */
+export const IDLE_TIMEOUT_DEFAULT_SECONDS = 15;
+
 /** Deregistration delay ceiling: well under AWS's 300 s default, so deploys do not stall. */
 export const DEREGISTRATION_DELAY_MAX = 120;
 
@@ -176,6 +184,11 @@ export function serviceSchema(environment: Environment) {
       .default(defaults.deregistrationDelaySeconds)
       .describe(
         "Seconds a draining task keeps serving its in-flight requests before the load balancer deregisters it.",
+      ),
+    idleTimeoutSeconds: intInRange(1, 4000, "seconds")
+      .default(IDLE_TIMEOUT_DEFAULT_SECONDS)
+      .describe(
+        "Seconds the load balancer keeps an idle connection open, to clients and to the tasks. Keep it below the application's keep-alive timeout, or a request sent on a connection the app is closing gets a 502: Puma's `persistent_timeout` is 20 s and Spring Boot's embedded Tomcat keeps connections 60 s (`server.tomcat.keep-alive-timeout`, else `connection-timeout`), hence 15 by default rather than ALB's 60. It also bounds how long a response may send nothing (504 after it).",
       ),
     autoscaling: autoscalingSchema
       .optional()

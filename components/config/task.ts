@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { checkEgressRules, EgressRuleConfig, egressSchema } from "./egress";
 import { booleanFlag, intInRange, strictObject } from "./schema-helpers";
 
 /**
@@ -38,6 +39,25 @@ const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/[A-Za-z0-9_+=,.@\-
 
 /** A KMS key ARN. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * AWS managed policies that make a task role an administrator, or let it make itself one; an
+ * application never needs them, and a compromised container would own the account.
+ */
+export const ADMINISTRATOR_POLICIES: Readonly<Record<string, string>> = {
+  AdministratorAccess: "every action on every resource",
+  "AdministratorAccess-Amplify":
+    "account administrative permissions (AWS's description), IAM roles and policies included",
+  PowerUserAccess: "every action outside IAM and Organizations, on every resource",
+  IAMFullAccess: "iam:*: the role could attach AdministratorAccess to itself",
+  AWSOrganizationsFullAccess: "organizations:*: administers the organization and its accounts",
+};
+
+/** The AWS managed policy an ARN names, if it is one of `ADMINISTRATOR_POLICIES`. */
+export function administratorPolicy(arn: string): string | undefined {
+  const name = /^arn:aws[a-z-]*:iam::aws:policy\/(?:.*\/)?([^/]+)$/.exec(arn)?.[1];
+  return name !== undefined && Object.hasOwn(ADMINISTRATOR_POLICIES, name) ? name : undefined;
+}
 
 const kmsKeyArnMessage = "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)";
 const policyArnMessage = "must be IAM policy ARNs (arn:aws:iam::<account>:policy/<name>)";
@@ -202,18 +222,28 @@ export const containerConfigShape = {
       z
         .string()
         .regex(POLICY_ARN, { error: policyArnMessage })
-        .meta({ patternErrorMessage: policyArnWords }),
+        .meta({ patternErrorMessage: policyArnWords })
+        .superRefine((arn, ctx) => {
+          const name = administratorPolicy(arn);
+          if (name === undefined) return;
+          ctx.addIssue({
+            code: "custom",
+            message: `is ${name}, an administrator-like policy (${ADMINISTRATOR_POLICIES[name]}); task roles get only what the application calls: attach a policy of your own that names its actions and resources`,
+          });
+        }),
     )
     .default([])
     .describe(
-      "IAM policies attached to the task role, which the application's AWS SDK calls use; the task role has no permissions otherwise (a worker's queue and a producer's send permission are added for you).",
+      "IAM policies attached to the task role, which the application's AWS SDK calls use; the task role has no permissions otherwise (a worker's queue and a producer's send permission are added for you). Administrator-like AWS managed policies (AdministratorAccess, PowerUserAccess, IAMFullAccess, …) are refused, and every task role denies IAM changes whatever is attached.",
     ),
+  egress: egressSchema,
 };
 
 type ContainerConfigInput = {
   readonly environment: Record<string, string>;
   readonly secrets: Record<string, string>;
   readonly writablePaths?: readonly string[];
+  readonly egress?: readonly EgressRuleConfig[];
 };
 
 /** The scratch volume name for a writable path: `/var/cache/nginx` → `scratch-var-cache-nginx`. */
@@ -268,6 +298,7 @@ export function checkContainerConfig(value: ContainerConfigInput, ctx: z.Refinem
     }
     volumes.set(name, first ?? path);
   });
+  checkEgressRules(value.egress ?? [], ctx);
 }
 
 /** The shared keys on their own, for typing and for tests. */
