@@ -2,9 +2,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PrivateNetwork } from "./components";
-import { RedisCache } from "./components/cache";
+import { AlarmTarget } from "./components/alarms";
+import { DataStoreAlarmSource } from "./components/alarm-tables";
+import { AlertTopic } from "./components/alerts";
+import { RedisCache, nodeSettings } from "./components/cache";
+import { arnSuffix, DashboardItem, StackDashboard } from "./components/dashboard";
+import { StackAlarms } from "./components/stack-alarms";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
+import { CACHE_SERVERLESS_DEFAULTS } from "./components/config/caches";
 import { ENVIRONMENT_DEFAULTS } from "./components/config/environment";
 import { resolvedUses, UseItem } from "./components/config/uses";
 import { queuesProducedBy } from "./components/config/worker";
@@ -14,7 +20,7 @@ import { pulledRepositories, ServiceRepository, SharedRepositories } from "./com
 import { dynamoTables } from "./components/table";
 import { OperationsManifest, WorkloadSource } from "./components/operations-manifest";
 import { FargateWorker, workerImage } from "./components/worker";
-import { workerQueues } from "./components/worker-queue";
+import { WorkerQueue, workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
@@ -67,6 +73,24 @@ function thisStackReferenceName(): string {
     return pulumi.getStack();
   }
 }
+
+// Issue 15: every alarm of the stack notifies its topic `<stack>-alerts` on ALARM and OK, and SNS
+// forwards to `vitcord-infra:alerts` (e-mail, HTTPS). Thresholds per environment (config/alerts.ts).
+const alerts = new AlertTopic(
+  "alerts",
+  {
+    stack: config.stack,
+    account: aws.getCallerIdentityOutput({}, { provider }).accountId,
+    emails: config.alerts.emails,
+    httpsEndpoints: config.alerts.httpsEndpoints,
+  },
+  { providers: { aws: provider } },
+);
+const alarmTarget: AlarmTarget = {
+  stack: config.stack,
+  topicArn: alerts.topicArn,
+  thresholds: config.alerts.thresholds,
+};
 
 // The web services' images live in repositories shared by the account's stacks (`vitcord/<name>`):
 // the stack with `registry.createRepositories` (dev) creates them, the others pull from them, in
@@ -171,6 +195,7 @@ const serviceComponents = Object.entries(config.services).map(
           queuesProducedBy(name, config.workers).map((worker) => [worker, queues[worker]!]),
         ),
         grants: grantsFor(name, service.uses),
+        alarms: alarmTarget,
       },
       { providers: { aws: provider } },
     ),
@@ -206,6 +231,133 @@ const workerComponents = Object.entries(config.workers).map(
       },
       { providers: { aws: provider } },
     ),
+);
+
+// The alarms outside the web services (cluster, running tasks, worker queues, data stores), and the
+// stack's dashboard.
+/** The last part of an ARN (`…:replicationgroup:<id>` → `<id>`). */
+const arnName = (arn: pulumi.Input<string>) =>
+  pulumi.output(arn).apply((value) => value.slice(value.lastIndexOf(":") + 1));
+/** A worker's queue names; the dead-letter queue's only when the stack created the queue. */
+const workerQueueNames = (name: string) => {
+  const queue = queues[name];
+  if (queue === undefined) return undefined;
+  return {
+    queueName: queue.name,
+    ...(queue instanceof WorkerQueue ? { deadLetterQueueName: arnName(queue.deadLetterArn) } : {}),
+  };
+};
+const dataStoreAlarms: DataStoreAlarmSource<pulumi.Input<string>>[] = [
+  ...Object.entries(databaseStores).map(([name, db]) => ({
+    kind: "database" as const,
+    name,
+    identifier: db.identifier,
+  })),
+  ...Object.entries(tableStores).map(([name, table]) => ({
+    kind: "table" as const,
+    name,
+    tableName: table.tableName,
+  })),
+  ...Object.entries(cacheStores).map(
+    ([name, cache]): DataStoreAlarmSource<pulumi.Input<string>> => {
+      const settings = config.caches[name]!;
+      if (settings.mode === "serverless") {
+        return {
+          kind: "cache",
+          name,
+          mode: "serverless",
+          cacheName: arnName(cache.arn),
+          maxDataStorageGb:
+            settings.maxDataStorageGb ??
+            CACHE_SERVERLESS_DEFAULTS[config.environment].maxDataStorageGb,
+        };
+      }
+      // A replication group's nodes are `<group id>-001` … (numCacheClusters of them).
+      const count = nodeSettings(settings, config.environment).numCacheClusters;
+      return {
+        kind: "cache",
+        name,
+        mode: "nodes",
+        nodeIds: Array.from(
+          { length: count },
+          (_, index) =>
+            pulumi.interpolate`${arnName(cache.arn)}-${String(index + 1).padStart(3, "0")}`,
+        ),
+      };
+    },
+  ),
+];
+new StackAlarms(
+  "alarms",
+  {
+    target: alarmTarget,
+    cluster: {
+      clusterName: cluster.clusterName,
+      capacityProviderName: cluster.capacityProviderName,
+      autoScalingGroupName: cluster.autoScalingGroupName,
+      maxSize: config.cluster.maxSize,
+    },
+    workloads: [
+      ...serviceComponents.map((s) => ({
+        name: s.containerName,
+        kind: "web service" as const,
+        serviceName: s.serviceName,
+      })),
+      ...workerComponents.map((w) => ({
+        name: w.containerName,
+        kind: "worker" as const,
+        serviceName: w.serviceName,
+        queue: workerQueueNames(w.containerName),
+      })),
+    ],
+    dataStores: dataStoreAlarms,
+  },
+  { providers: { aws: provider } },
+);
+new StackDashboard(
+  "dashboard",
+  {
+    dashboardName: config.stack,
+    region: config.region,
+    clusterName: cluster.clusterName,
+    capacityProviderName: cluster.capacityProviderName,
+    items: pulumi.all([
+      ...serviceComponents.map((s) =>
+        pulumi
+          .all([
+            s.serviceName,
+            s.operations.loadBalancer!.arn,
+            s.operations.loadBalancer!.targetGroupArn,
+          ])
+          .apply(([serviceName, alb, tg]): DashboardItem => ({
+            kind: "service",
+            name: s.containerName,
+            serviceName,
+            loadBalancer: arnSuffix(alb),
+            targetGroup: arnSuffix(tg),
+          })),
+      ),
+      ...workerComponents.map((w) =>
+        pulumi
+          .output({ serviceName: w.serviceName, queue: workerQueueNames(w.containerName) })
+          .apply(({ serviceName, queue }): DashboardItem => ({
+            kind: "worker",
+            name: w.containerName,
+            serviceName,
+            ...(queue === undefined ? {} : queue),
+          })),
+      ),
+      ...Object.entries(databaseStores).map(([name, db]): DashboardItem => ({
+        kind: "database",
+        name,
+        identifier: db.identifier,
+      })),
+      ...Object.entries(tableStores).map(([name, table]) =>
+        table.tableName.apply((tableName): DashboardItem => ({ kind: "table", name, tableName })),
+      ),
+    ]),
+  },
+  { providers: { aws: provider } },
 );
 
 // What the operations CLI's runtime commands read instead of the stack outputs: one SSM parameter,

@@ -15,6 +15,7 @@ import { ClusterRef, NetworkRef, QueueRef } from "./refs";
 import { ServiceRepository } from "./registry";
 import { ReleaseInfo } from "./release";
 import { DataStoreGrant } from "./data-access";
+import { AlarmTarget, declareServiceAlarms } from "./alarms";
 import {
   execSessionLogStatements,
   grantIngressRules,
@@ -76,6 +77,12 @@ export interface LoadBalancedServiceArgs {
    * @default []
    */
   readonly grants?: readonly DataStoreGrant[];
+  /**
+   * The stack's alert topic and thresholds: the service's load-balancer alarms (components/alarms.ts),
+   * and its deployments roll back when its 5xx-rate or unhealthy-target alarm fires.
+   * @default undefined (no alarms)
+   */
+  readonly alarms?: AlarmTarget;
 }
 
 /**
@@ -262,6 +269,12 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       .output(args.cluster.capacityProviderName)
       .apply((capacityProvider) => [{ capacityProvider, weight: 1 }]);
     const securityGroups = [taskSg.id, args.cluster.serviceConnectClientSecurityGroupId];
+    const serviceAlarms = declareServiceAlarms(
+      this,
+      name,
+      { loadBalancer: alb.arnSuffix, targetGroup: targetGroup.arnSuffix },
+      args.alarms,
+    );
     const service = new aws.ecs.Service(
       `${name}-service`,
       {
@@ -292,6 +305,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         ],
         // Checklist #17: a deploy whose tasks fail health checks rolls back by itself.
         deploymentCircuitBreaker: { enable: true, rollback: true },
+        // Issue 15: a release that passes health checks but serves errors rolls back too.
+        ...(serviceAlarms.deployment === undefined ? {} : { alarms: serviceAlarms.deployment }),
         deploymentMinimumHealthyPercent: svc.minHealthyPercent,
         deploymentMaximumPercent: svc.maxHealthyPercent,
         healthCheckGracePeriodSeconds: svc.healthCheckGracePeriodSeconds,
@@ -327,7 +342,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       },
       ecsServiceOptions(autoscaling !== undefined, {
         parent: this,
-        dependsOn: listeners,
+        dependsOn: [...listeners, ...serviceAlarms.alarms],
         // Its Service Connect discovery name is fixed: a replacement created beside the old
         // service fails ("SC service is already used by" the namespace), so the old goes first.
         deleteBeforeReplace: true,

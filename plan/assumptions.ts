@@ -101,6 +101,7 @@ export function describeAssumptions(a: Assumptions): string[] {
     `RDS: the allocated storage (not the autoscaling maximum); backups beyond the free allowance: ${pct(a.dbBackupBeyondFreeFraction)} of it; Performance Insights within its free 7 days`,
     `DynamoDB per table: ${a.dynamoWriteMillionsPerTable}M writes, ${a.dynamoReadMillionsPerTable}M reads, ${a.dynamoGbPerTable} GB a month; each index repeats writes and storage`,
     `serverless caches: ${a.cacheGbStored} GB stored and ${a.cacheEcpuMillionsPerMonth}M ECPUs a month each`,
+    "CloudWatch: each alarm per metric it reads (metric math: every metric in it), each dashboard $3 (the account's 3 free dashboards not counted); SNS alert e-mails and HTTPS deliveries within the free tier",
     `list prices in ${prices.currency}, no Savings Plans or free tier`,
   ];
 }

@@ -15,6 +15,7 @@ import {
   unpriced,
   UnpricedItem,
 } from "./cost-context";
+import { ALERTING_PRICERS } from "./cost-alerts";
 import { DATA_STORE_PRICERS } from "./cost-data";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
 import { CURRENCY, DEFAULT_PRICES, PriceTable } from "./price-table";
@@ -45,7 +46,7 @@ export interface CostEstimate {
   readonly total: number;
   /**
    * False when a price the estimate needed is missing for the region (`missingPrices`): the total
-   * then leaves out charges the model knows about. Items outside the model (SQS requests, alarms)
+   * then leaves out charges the model knows about. Items outside the model (SQS requests)
    * are always in `unpriced` and do not make it false.
    */
   readonly complete: boolean;
@@ -284,6 +285,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
       ? charge(ctx, parameter, "SSM advanced parameter", 1, "ssm.advancedParameterMonth")
       : "Standard-tier SSM parameters have no charge",
   ...DATA_STORE_PRICERS,
+  ...ALERTING_PRICERS,
 };
 
 export interface EstimateOptions {

@@ -60,6 +60,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:elasticache/user:User": "ElastiCache users have no charge",
   "aws:elasticache/userGroup:UserGroup": "ElastiCache users have no charge",
   "aws:secretsmanager/secretVersion:SecretVersion": "priced with its secret",
+  // Alerts: far below SNS's free 1,000 e-mails and 100,000 HTTPS deliveries a month.
+  "aws:sns/topic:Topic":
+    "SNS topics have no charge; alert notifications stay within the free 1,000 e-mails and 100,000 HTTPS deliveries a month",
+  "aws:sns/topicPolicy:TopicPolicy": "priced with its topic",
+  "aws:sns/topicSubscription:TopicSubscription": "priced with its topic",
   "aws:route53/record:Record":
     "records have no charge of their own (alias queries to AWS are free)",
 };
@@ -67,8 +72,6 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
 /** Why a known type stays unpriced: it bills by a unit the price table does not list. */
 export const UNPRICED_REASONS: Readonly<Record<string, string>> = {
   "aws:sqs/queue:Queue": "SQS bills per request; the price table has no SQS price",
-  "aws:cloudwatch/metricAlarm:MetricAlarm":
-    "CloudWatch bills per alarm-month; the price table has no alarm price",
   "aws:servicediscovery/httpNamespace:HttpNamespace":
     "Cloud Map bills per registered instance and lookup; the price table has no Cloud Map price",
   "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":

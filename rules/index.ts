@@ -3,6 +3,7 @@
  * a stack's resources (tests and `npm run plan` offline); policy/ adapts the same rules to a
  * Pulumi policy pack for `pulumi preview --policy-pack policy`. Pure: no Pulumi import.
  */
+import { ALERTING_RULES } from "./alerting";
 import { COMPUTE_RULES } from "./compute";
 import { DATA_RULES } from "./data";
 import { DEPLOYMENT_RULES } from "./deployment";
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   ...LOAD_BALANCING_RULES,
   ...OPTIONS_RULES,
   ...DATA_RULES,
+  ...ALERTING_RULES,
 ];
 
 export function ruleById(id: string): Rule {

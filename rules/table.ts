@@ -45,6 +45,7 @@ const AREAS: readonly { readonly prefix: string; readonly title: string }[] = [
   { prefix: "VIT-RDS", title: "Databases (RDS PostgreSQL)" },
   { prefix: "VIT-DDB", title: "DynamoDB tables" },
   { prefix: "VIT-EC", title: "Caches (ElastiCache)" },
+  { prefix: "VIT-ALR", title: "Alerts and alarms" },
 ];
 
 function areaOf(rule: Rule): string {

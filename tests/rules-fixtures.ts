@@ -5,6 +5,7 @@
  */
 import { RuleEnvironment, RuleResource, RuleResource as R } from "../rules";
 import { T } from "../rules/util";
+import { ALERTING_CASES } from "./rules-alerting-fixtures";
 import { DATA_CASES } from "./rules-data-fixtures";
 
 export function res(
@@ -1208,4 +1209,5 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
     ],
   },
   ...DATA_CASES,
+  ...ALERTING_CASES,
 };

@@ -76,6 +76,33 @@ export interface RegistryDefaults {
   readonly createRepositories: boolean;
 }
 
+/**
+ * The per-environment defaults of `vitcord-infra:alerts.thresholds`: when a CloudWatch alarm
+ * (components/alarms.ts) goes to ALARM. Prod pages sooner; dev only on clear breakage.
+ */
+export interface AlertThresholds {
+  /** Percent of a load balancer's requests answered 5xx (by the ALB, or by the targets). */
+  readonly http5xxRatePercent: number;
+  /** Minutes in a row with at least one unhealthy target. */
+  readonly unhealthyTargetMinutes: number;
+  /** p99 of the targets' response time, in seconds. */
+  readonly p99ResponseTimeSeconds: number;
+  /** Age of a worker queue's oldest message, in seconds. */
+  readonly oldestMessageAgeSeconds: number;
+  /** Minutes the cluster's capacity provider needs more instances than it may add. */
+  readonly capacityPinnedMinutes: number;
+  readonly databaseCpuPercent: number;
+  /** Free storage under which a database alarms, in GB. */
+  readonly databaseFreeStorageGb: number;
+  readonly databaseConnections: number;
+  /** Throttled DynamoDB requests in 5 minutes. */
+  readonly tableThrottledRequests: number;
+  /** Percent of a cache's memory (or of a serverless cache's data limit) in use. */
+  readonly cacheMemoryPercent: number;
+  /** Keys evicted in 5 minutes. */
+  readonly cacheEvictions: number;
+}
+
 export interface EnvironmentDefaults {
   /** CloudWatch log retention for every log group. */
   readonly logRetentionDays: number;
@@ -90,6 +117,7 @@ export interface EnvironmentDefaults {
   readonly worker: WorkerDefaults;
   readonly service: ServiceDefaults;
   readonly registry: RegistryDefaults;
+  readonly alerts: AlertThresholds;
 }
 
 export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefaults>> = {
@@ -133,6 +161,20 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     },
     // Dev creates the shared repositories: CI pushes there, and dev is where an image runs first.
     registry: { createRepositories: true },
+    // Dev alarms only on clear breakage: a tenth of the requests failing, slow for 5 s.
+    alerts: {
+      http5xxRatePercent: 10,
+      unhealthyTargetMinutes: 5,
+      p99ResponseTimeSeconds: 5,
+      oldestMessageAgeSeconds: 3600,
+      capacityPinnedMinutes: 15,
+      databaseCpuPercent: 90,
+      databaseFreeStorageGb: 2,
+      databaseConnections: 80,
+      tableThrottledRequests: 10,
+      cacheMemoryPercent: 90,
+      cacheEvictions: 1000,
+    },
   },
   prod: {
     logRetentionDays: 365,
@@ -177,5 +219,20 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     },
     // Prod pulls what dev ran, by digest, from dev's repositories; it creates none.
     registry: { createRepositories: false },
+    // Prod: 5% errors or a p99 over 2 s is an incident; a job waiting 15 minutes is late.
+    // 350 connections: db.t4g.medium's max_connections is about 410 (DBInstanceClassMemory/9531392).
+    alerts: {
+      http5xxRatePercent: 5,
+      unhealthyTargetMinutes: 3,
+      p99ResponseTimeSeconds: 2,
+      oldestMessageAgeSeconds: 900,
+      capacityPinnedMinutes: 15,
+      databaseCpuPercent: 80,
+      databaseFreeStorageGb: 10,
+      databaseConnections: 350,
+      tableThrottledRequests: 1,
+      cacheMemoryPercent: 80,
+      cacheEvictions: 100,
+    },
   },
 };

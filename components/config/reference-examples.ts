@@ -103,6 +103,20 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     },
   },
   {
+    key: "vitcord-infra:alerts",
+    caption:
+      "A prod stack whose alarms e-mail the on-call address and post to a chat webhook, paging on 2% of requests answered 5xx instead of prod's 5%.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "prod",
+      "vitcord-infra:alerts": {
+        emails: ["oncall@vitcord.com"],
+        httpsEndpoints: ["https://chat.example.com/hooks/alerts"],
+        thresholds: { http5xxRatePercent: 2 },
+      },
+    },
+  },
+  {
     key: "vitcord-infra:services",
     caption:
       "A dev web service that serves HTTP on its load balancer's address from a public image, scaling on CPU.",

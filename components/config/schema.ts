@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENVIRONMENT_DEFAULTS, ENVIRONMENTS, Environment, LOG_RETENTION_DAYS } from "./environment";
+import { alertsSchema } from "./alerts";
 import { cachesSchema } from "./caches";
 import { clusterSchema } from "./cluster";
 import { databasesSchema } from "./databases";
@@ -67,6 +68,7 @@ function buildStackSchema(environment: Environment) {
     databases: databasesSchema(environment),
     tables: tablesSchema(),
     caches: cachesSchema(environment),
+    alerts: alertsSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
     .superRefine(checkWorkerRepositories)
