@@ -22,6 +22,7 @@ import {
   TYPES,
 } from "./resources";
 import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
+import { alertingSummary } from "./alerting";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
 import { networkInterfaceInfo } from "../components/config/instance-types";
@@ -38,6 +39,7 @@ export type ComponentKind =
   | "queue"
   | "worker"
   | "operations"
+  | "alerts"
   | DataStoreKind
   | "other";
 
@@ -146,6 +148,8 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
+  const alerting = alertingSummary(all, members);
+  if (alerting !== undefined) return { kind: "alerts", summary: alerting };
   const parameters = ofType(members, "aws:ssm/parameter:Parameter");
   if (owner.type === "vitcord:ops:OperationsManifest" && parameters.length > 0) {
     return { kind: "operations", summary: operationsSummary(parameters) };
