@@ -106,7 +106,9 @@ describe("plan: inventory", () => {
   it("summarizes the cluster: size range, types, on-demand/Spot split, root volume", () => {
     assert.equal(
       inventory.components.find((c) => c.component === "cluster")!.summary,
-      "ECS on EC2: 2–6 × t3.medium/t3.large (4 running: 3 on-demand + 1 Spot); gp3 30 GiB root; capacity provider at 90% target",
+      "ECS on EC2: 2–6 × t3.medium/t3.large (4 running: 3 on-demand + 1 Spot); gp3 30 GiB root; capacity provider at 90% target; " +
+        "AMI: AWS's recommended ECS-optimized one, re-read at every up; unpinned, a new one refreshes the instances; " +
+        "awsvpc tasks per instance: t3.medium 2, t3.large 2 (one ENI each; t3 cannot use ENI trunking)",
     );
   });
 

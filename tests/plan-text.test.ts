@@ -136,8 +136,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 132);
-    assert.equal(prodJson.inventory.resourceCount, 120);
+    assert.equal(prodJson.resources.length, 133);
+    assert.equal(prodJson.inventory.resourceCount, 121);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
