@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { VOLUME_INIT_CONTAINER, VOLUME_INIT_IMAGE } from "../components/volume-permissions";
 import { buildPlan, PlanDocument, renderPlan } from "../plan";
 import { PlanIo, runPlan } from "../plan/main";
 import { fitLines, Footnotes, pack, PLAN_WIDTH, wrap } from "../plan/text";
@@ -141,15 +142,21 @@ describe("plan text: fits a terminal", function () {
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
+    // A Fargate worker with scratch volumes runs a second image first, the container that makes
+    // them writable (components/volume-permissions.ts): each image gets a line with its container.
+    const init = `\n    image (${VOLUME_INIT_CONTAINER}): ${VOLUME_INIT_IMAGE}\n`;
     assert.ok(
       prod.includes(
-        "\n    image: ECR repository vitcord/api, tag 1.0.0 (the api service's image)\n",
+        "\n    image (jobs): ECR repository vitcord/api, tag 1.0.0 (the api service's image)" +
+          init,
       ),
       prod,
     );
     assert.ok(prod.includes("\n    image: ECR repository vitcord/api, tag 1.0.0\n"));
     assert.ok(prod.includes("\n    image: ECR repository vitcord/notifications, tag 1.0.0\n"));
-    assert.ok(dev.includes("\n    image: public.ecr.aws/docker/library/ruby:3.3-slim\n"));
+    assert.ok(
+      dev.includes("\n    image (jobs): public.ecr.aws/docker/library/ruby:3.3-slim" + init),
+    );
     for (const [text, json] of [
       [dev, devJson],
       [prod, prodJson],
@@ -159,9 +166,10 @@ describe("plan text: fits a terminal", function () {
       );
       assert.equal(workloads.length, 3);
       for (const w of workloads) {
-        assert.equal(w.images?.length, 1, `${json.stack}: ${w.component} has one image`);
+        const count = w.kind === "worker" ? 2 : 1;
+        assert.equal(w.images?.length, count, `${json.stack}: ${w.component}'s images`);
         const block = text.slice(text.indexOf(`\n  ${w.component} (`));
-        const image = block.split("\n").find((line) => line.startsWith("    image: "));
+        const image = block.split("\n").find((line) => line.startsWith("    image"));
         assert.ok(image, `${json.stack}: ${w.component}'s image line`);
       }
     }
