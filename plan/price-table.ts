@@ -120,6 +120,7 @@ const CATEGORIES: Readonly<Record<string, string>> = {
   rds: "RDS",
   dynamodb: "DynamoDB",
   elasticache: "ElastiCache",
+  cloudwatch: "CloudWatch alarms/dashboards",
 };
 
 export function priceCategory(key: string): string {

@@ -54,6 +54,9 @@ describe("plan: inventory", () => {
         "notifications:service",
         "jobs-queue:queue",
         "jobs:worker",
+        "alarms:alerts",
+        "alerts:alerts",
+        "dashboard:alerts",
         "ops:operations",
       ],
     );

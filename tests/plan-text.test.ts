@@ -137,8 +137,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 133);
-    assert.equal(prodJson.inventory.resourceCount, 121);
+    assert.equal(prodJson.resources.length, 159);
+    assert.equal(prodJson.inventory.resourceCount, 144);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
@@ -209,8 +209,8 @@ describe("plan text: fits a terminal", function () {
       text.includes(
         `\nMonthly cost estimate (USD, ap-southeast-2, list prices): $0.00 + ${unpriced} unpriced items — INCOMPLETE\n` +
           "  The price table has no ap-southeast-2 price for NAT gateways, public IPv4, CloudWatch Logs, EC2\n" +
-          "  instances, EBS volumes, RDS, Secrets Manager, DynamoDB, load balancers, S3 storage and Fargate: " +
-          `${missingItems}\n  items are not in the total.\n`,
+          "  instances, EBS volumes, RDS, Secrets Manager, DynamoDB, load balancers, S3 storage, CloudWatch\n" +
+          `  alarms/dashboards and Fargate: ${missingItems} items are not in the total.\n`,
       ),
       text,
     );
@@ -224,8 +224,11 @@ describe("plan text: fits a terminal", function () {
     const json = JSON.parse(await plan(["--stack", "dev", "--json"], readConfig)) as PlanDocument;
     assert.equal(json.cost.complete, false);
     assert.ok(json.cost.total > 0);
-    // The source has no eu-west-1 price for the dev database's class, gp3, DynamoDB or secrets.
+    // The source has no eu-west-1 price for the dev database's class, gp3, DynamoDB, secrets or
+    // CloudWatch alarms and dashboards.
     assert.deepEqual(json.cost.missingPrices.map((m) => m.key).sort(), [
+      "cloudwatch.alarmMetricMonth",
+      "cloudwatch.dashboardMonth",
       "dynamodb.pitr.gbMonth",
       "dynamodb.readMillion",
       "dynamodb.storage.gbMonth",

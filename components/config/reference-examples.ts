@@ -23,6 +23,9 @@ const nginx = {
   writablePaths: ["/tmp", "/var/cache/nginx", "/run"],
 };
 
+/** Prod stacks need someone to hear their alarms (rule VIT-ALR-03): every prod example has one. */
+const oncall = { "vitcord-infra:alerts": { emails: ["oncall@vitcord.com"] } };
+
 export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
   {
     key: "aws:region",
@@ -33,7 +36,7 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     key: "vitcord-infra:environment",
     caption:
       "A prod stack with prod's defaults: three zones, a NAT gateway in each, no services yet.",
-    config: { "aws:region": "us-east-1", "vitcord-infra:environment": "prod" },
+    config: { "aws:region": "us-east-1", "vitcord-infra:environment": "prod", ...oncall },
   },
   {
     key: "vitcord-infra:logRetentionDays",
@@ -68,6 +71,7 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     config: {
       "aws:region": "us-east-1",
       "vitcord-infra:environment": "prod",
+      ...oncall,
       "vitcord-infra:network": {
         cidr: "10.30.0.0/16",
         availabilityZones: 3,
@@ -82,6 +86,7 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     config: {
       "aws:region": "us-east-1",
       "vitcord-infra:environment": "prod",
+      ...oncall,
       "vitcord-infra:cluster": {
         instanceTypes: ["m7g.large", "m6g.large"],
         minSize: 3,
@@ -99,6 +104,7 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     config: {
       "aws:region": "us-east-1",
       "vitcord-infra:environment": "prod",
+      ...oncall,
       "vitcord-infra:registry": { createRepositories: false, account: "210987654321" },
     },
   },
@@ -153,6 +159,7 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     config: {
       "aws:region": "us-east-1",
       "vitcord-infra:environment": "prod",
+      ...oncall,
       "vitcord-infra:services": {
         web: { ...nginx, uses: ["main"], domain: "web.example.com", hostedZoneName: "example.com" },
       },
