@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    // The few CommonJS files run as they are (the TypeScript loader, scripts/register-ts.js, and the test runner, scripts/test.js): no
+    // The few CommonJS files run as they are (the TypeScript loader, scripts/register-ts.js): no
     // type information, Node's globals.
     files: ["**/*.js"],
     extends: [tseslint.configs.disableTypeChecked],
