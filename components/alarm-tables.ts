@@ -23,8 +23,8 @@ export interface ClusterAlarmSource<D = string> {
  *   (docs.aws.amazon.com/AmazonECS/latest/developerguide/cluster-auto-scaling.html). Managed
  *   scaling clears that in minutes, unless the group is at its maximum: sustained, it pages.
  * - asg-at-max: GroupInServiceInstances at the group's maximum size (from config). Group metrics
- *   exist only when the group collects them (`metricsCollections`); without it this alarm stays
- *   INSUFFICIENT_DATA, and capacity-pinned still catches tasks that cannot be placed.
+ *   exist only for the metrics a group enables: the cluster's group enables this one
+ *   (components/cluster.ts `enabledMetrics`).
  */
 export function clusterAlarmSpecs<D>(
   source: ClusterAlarmSource<D>,

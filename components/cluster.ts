@@ -396,6 +396,12 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
         capacityRebalance: spot.enabled,
         // Scale-in protected instances would otherwise keep a deleted group waiting forever.
         forceDelete: true,
+        // The cluster's asg-at-max alarm reads GroupInServiceInstances, which EC2 Auto Scaling
+        // publishes only for the metrics a group enables; group metrics are free at 1-minute
+        // granularity ("Monitor CloudWatch metrics for your Auto Scaling groups", EC2 Auto
+        // Scaling user guide).
+        metricsGranularity: "1Minute",
+        enabledMetrics: ["GroupInServiceInstances", "GroupDesiredCapacity", "GroupMaxSize"],
         ...(needsMixedInstancesPolicy(instanceTypes, spot.enabled)
           ? {
               mixedInstancesPolicy: {

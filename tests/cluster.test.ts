@@ -307,6 +307,22 @@ describe("Ec2Cluster", () => {
       }
     });
 
+    it("publishes the group metrics the cluster's asg-at-max alarm reads, each minute", () => {
+      for (const run of [dev, prod]) {
+        const group = inputs(run, ASG);
+        assert.equal(group.metricsGranularity, "1Minute");
+        assert.ok((group.enabledMetrics as string[]).includes("GroupInServiceInstances"));
+        const alarm = run
+          .ofType("aws:cloudwatch/metricAlarm:MetricAlarm")
+          .find((a) => String(a.inputs.name).endsWith("-cluster-asg-at-max"));
+        const metric = (alarm?.inputs.metricQueries as { metric?: { metricName?: string } }[])?.[0];
+        assert.equal(
+          metric?.metric?.metricName ?? alarm?.inputs.metricName,
+          "GroupInServiceInstances",
+        );
+      }
+    });
+
     it("takes min and max from config: 1-4 in dev, 3-12 in prod, and an initial desired count", async () => {
       assert.equal(inputs(dev, ASG).minSize, 1);
       assert.equal(inputs(dev, ASG).maxSize, 4);
