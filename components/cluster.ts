@@ -74,10 +74,16 @@ export interface Ec2ClusterArgs {
   readonly deletionProtection?: boolean;
   /**
    * The ECS-optimized AMI, pinned: instances are replaced only when it changes. Unset, the
-   * recommended AMI is read from AWS's public SSM parameter at every `up` (dev).
+   * recommended AMI is read from AWS's public SSM parameter (see `amiUpdates`).
    * @default undefined (the recommended AMI of the instance types' architecture)
    */
   readonly amiId?: string;
+  /**
+   * Without `amiId`: `follow` the recommended AMI at every `up`, or `keep` the one of the first
+   * deploy (the launch template ignores later changes of its image).
+   * @default "follow"
+   */
+  readonly amiUpdates?: "follow" | "keep";
   /**
    * Declare the account-and-region-wide ECS default `awsvpcTrunking` on (kept on destroy).
    * @default false
@@ -93,6 +99,16 @@ export interface Ec2ClusterArgs {
 
 /** The launch template's tag saying where its AMI comes from: `cluster.amiId` or the SSM parameter. */
 export const AMI_SOURCE_TAG = "vitcord:ami-source";
+
+/** The AMI_SOURCE_TAG value: `cluster.amiId`, the parameter, or `first-deploy:<parameter>`. */
+export function amiSource(
+  amiId: string | undefined,
+  keepFirst: boolean,
+  parameter: string,
+): string {
+  if (amiId !== undefined) return "cluster.amiId";
+  return keepFirst ? `first-deploy:${parameter}` : parameter;
+}
 
 /** The resource types a launch template tags at launch (all that an ECS instance creates). */
 export const LAUNCH_TAGGED_RESOURCE_TYPES = ["instance", "volume", "network-interface"] as const;
@@ -315,6 +331,9 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
     const amiParameter = ecsOptimizedAmiParameter(architecture);
     const imageId =
       args.amiId ?? aws.ssm.getParameterOutput({ name: amiParameter }, { parent: this }).value;
+    // `keep`: the first deploy's recommended AMI stays; a later recommendation changes the
+    // template's input but ignoreChanges keeps the old value, so no version and no refresh.
+    const keepFirstAmi = args.amiId === undefined && (args.amiUpdates ?? "follow") === "keep";
 
     if (args.eniTrunking ?? false) {
       // Account-and-region-wide: every principal without its own setting, so also the instance
@@ -370,13 +389,13 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
         updateDefaultVersion: true,
         // Where the AMI comes from, for people and the plan; a tag is no template data, so it
         // adds no version and refreshes no instance.
-        tags: { [AMI_SOURCE_TAG]: args.amiId !== undefined ? "cluster.amiId" : amiParameter },
+        tags: { [AMI_SOURCE_TAG]: amiSource(args.amiId, keepFirstAmi, amiParameter) },
         tagSpecifications: LAUNCH_TAGGED_RESOURCE_TYPES.map((resourceType) => ({
           resourceType,
           tags: launchTags(stackTags, name),
         })),
       },
-      { parent: this },
+      { parent: this, ...(keepFirstAmi ? { ignoreChanges: ["imageId"] } : {}) },
     );
 
     const template = {

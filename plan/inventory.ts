@@ -274,6 +274,9 @@ export function amiPhrase(launchTemplate: RecordedResource): string {
   if (source === "cluster.amiId") {
     return `AMI ${id} pinned by cluster.amiId (newer ones: \`npm run infra -- ami\`)`;
   }
+  if (source?.startsWith("first-deploy:") === true) {
+    return `AMI: AWS's recommended ECS-optimized one at the first deploy (SSM ${source.slice("first-deploy:".length)}), then kept; pin cluster.amiId to move on (\`npm run infra -- ami\`)`;
+  }
   return `AMI: AWS's recommended ECS-optimized one, re-read at every up${source ? ` (SSM ${source})` : ""}; unpinned, a new one refreshes the instances`;
 }
 

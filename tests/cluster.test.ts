@@ -112,14 +112,17 @@ describe("Ec2Cluster", () => {
   });
 
   describe("the launch template", () => {
-    it("follows the recommended arm64 ECS-optimized AL2023 AMI in dev, and prod pins its own", () => {
+    it("follows the recommended arm64 AMI in dev; prod keeps its first deploy's (no fleet refresh)", () => {
+      const launchTemplate = (run: ProgramRun) => run.one(LAUNCH_TEMPLATE);
       assert.equal(inputs(dev, LAUNCH_TEMPLATE).imageId, amiFrom(ARM64_AMI));
       assert.deepEqual(inputs(dev, LAUNCH_TEMPLATE).tags, { "vitcord:ami-source": ARM64_AMI });
-      // The stack file's cluster.amiId (the id the plan's SSM stand-in gave when it was pinned).
-      assert.equal(inputs(prod, LAUNCH_TEMPLATE).imageId, "ami-0de235d5dfdd8fc6d");
+      assert.deepEqual(launchTemplate(dev).ignoreChanges, []);
+      // Prod: the same recommendation at the first deploy, then a newer one changes nothing.
+      assert.equal(inputs(prod, LAUNCH_TEMPLATE).imageId, amiFrom(ARM64_AMI));
       assert.deepEqual(inputs(prod, LAUNCH_TEMPLATE).tags, {
-        "vitcord:ami-source": "cluster.amiId",
+        "vitcord:ami-source": `first-deploy:${ARM64_AMI}`,
       });
+      assert.deepEqual(launchTemplate(prod).ignoreChanges, ["imageId"]);
       assert.equal(inputs(dev, LAUNCH_TEMPLATE).instanceType, "t4g.medium");
       assert.equal(inputs(prod, LAUNCH_TEMPLATE).instanceType, "m7g.large");
     });
@@ -643,6 +646,11 @@ describe("the program with a bad cluster config", () => {
     it("launches the pinned AMI, not what SSM recommends, so that AWS's AMI releases roll nothing", async () => {
       const run = await runProgram("prod", { cluster: { amiId: "ami-0123456789abcdef0" } });
       assert.equal(inputs(run, LAUNCH_TEMPLATE).imageId, "ami-0123456789abcdef0");
+      assert.deepEqual(inputs(run, LAUNCH_TEMPLATE).tags, {
+        "vitcord:ami-source": "cluster.amiId",
+      });
+      // A pin is a change the template must take: nothing ignored.
+      assert.deepEqual(run.one(LAUNCH_TEMPLATE).ignoreChanges, []);
     });
 
     it("refuses an AMI id that is not one, naming the key, and declares nothing", async () => {

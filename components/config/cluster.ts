@@ -84,6 +84,16 @@ const amiId = z
  * environment: prod's m7g/m6g support it (10 tasks per large instance instead of 2), dev's t4g do
  * not. One stack per account and region should declare it (components/cluster.ts).
  */
+/**
+ * What an unpinned stack (no `cluster.amiId`) does when AWS publishes a new ECS-optimized AMI:
+ * dev follows it (runs new AMIs first), prod keeps the one of its first deploy until a pin.
+ */
+export const AMI_UPDATES = ["follow", "keep"] as const;
+export const AMI_UPDATES_DEFAULTS: Readonly<Record<Environment, (typeof AMI_UPDATES)[number]>> = {
+  dev: "follow",
+  prod: "keep",
+};
+
 export const ENI_TRUNKING_DEFAULTS: Readonly<Record<Environment, boolean>> = {
   dev: false,
   prod: true,
@@ -152,7 +162,12 @@ export function clusterSchema(environment: Environment) {
     amiId: amiId
       .optional()
       .describe(
-        "The ECS-optimized Amazon Linux 2023 AMI of the instances, pinned: a new AMI from AWS replaces the instances only when this changes (an instance refresh, new instances first). Set it in prod (the prod stack file does). Unset (dev), the stack follows AWS's recommended AMI, read at every `up`: dev runs a new AMI first, and an `up` after AWS publishes one refreshes its instances. `npm run infra -- ami --stack <stack>` shows the recommended id and the line to change.",
+        "The ECS-optimized Amazon Linux 2023 AMI of the instances, pinned: a new AMI from AWS replaces the instances only when this changes (an instance refresh, new instances first). Unset, `amiUpdates` says what happens when AWS publishes a new one. `npm run infra -- ami --stack <stack>` shows the recommended id and the line to write.",
+      ),
+    amiUpdates: oneOf(AMI_UPDATES)
+      .default(AMI_UPDATES_DEFAULTS[environment])
+      .describe(
+        "Without `amiId`: `follow` reads AWS's recommended AMI at every `up`, so an `up` after AWS publishes one refreshes the instances (dev: it runs new AMIs first); `keep` takes the recommended AMI at the first deploy and keeps it (Pulumi ignores later changes of the recommendation), so no release rolls the fleet; pin `amiId` to move on.",
       ),
     eniTrunking: booleanFlag
       .default(ENI_TRUNKING_DEFAULTS[environment])
