@@ -40,6 +40,36 @@ function inCluster(run: ProgramRun, type: string, name?: string): RecordedResour
 const inputs = (run: ProgramRun, type: string, name?: string) =>
   inCluster(run, type, name).inputs as Inputs;
 
+/**
+ * Config variants, each one synthesis shared by the tests of independent properties it sets (the
+ * harness memoizes per stack and config). The cluster key replaces the stack file's whole map.
+ */
+const PINNED_AMI = "ami-0123456789abcdef0";
+/** prod with enhanced Container Insights, a pinned AMI, other sizes and Spot above a base. */
+const tunedProd = () =>
+  runProgram("prod", {
+    cluster: {
+      containerInsights: "enhanced",
+      amiId: PINNED_AMI,
+      minSize: 4,
+      maxSize: 20,
+      desiredCapacity: 6,
+      spot: { enabled: true, onDemandPercentageAboveBase: 25 },
+    },
+  });
+/** dev on x86_64 types with a bigger root volume and an on-demand base equal to its maximum (4). */
+const x86Dev = () =>
+  runProgram("dev", {
+    cluster: {
+      instanceTypes: ["t3.large", "m6i.large"],
+      rootVolumeGiB: 80,
+      spot: { onDemandBase: 4 },
+    },
+  });
+/** prod (Spot off, base 3) with one type and a maximum of 2, below that base. */
+const oneTypeProd = () =>
+  runProgram("prod", { cluster: { instanceTypes: ["m7g.large"], minSize: 1, maxSize: 2 } });
+
 function userDataLines(run: ProgramRun): string[] {
   const encoded = inputs(run, LAUNCH_TEMPLATE).userData as string;
   return Buffer.from(encoded, "base64").toString("utf8").split("\n");
@@ -73,7 +103,7 @@ describe("Ec2Cluster", () => {
     });
 
     it("can use enhanced Container Insights from config", async () => {
-      const run = await runProgram("prod", { cluster: { containerInsights: "enhanced" } });
+      const run = await tunedProd();
       assert.deepEqual(inputs(run, CLUSTER).settings, [
         { name: "containerInsights", value: "enhanced" },
       ]);
@@ -128,9 +158,7 @@ describe("Ec2Cluster", () => {
     });
 
     it("uses the x86_64 AMI when the instance types are x86_64", async () => {
-      const run = await runProgram("dev", {
-        cluster: { instanceTypes: ["t3.large", "m6i.large"] },
-      });
+      const run = await x86Dev();
       const template = inputs(run, LAUNCH_TEMPLATE);
       assert.equal(template.imageId, amiFrom(X86_AMI));
       assert.match(template.description as string, /\(x86_64\)/);
@@ -171,7 +199,7 @@ describe("Ec2Cluster", () => {
           deleteOnTermination: "true",
         });
       }
-      const bigger = await runProgram("dev", { cluster: { rootVolumeGiB: 80 } });
+      const bigger = await x86Dev();
       assert.equal(volume(bigger).ebs.volumeSize, 80);
     });
 
@@ -332,9 +360,7 @@ describe("Ec2Cluster", () => {
       assert.equal(inputs(dev, ASG).desiredCapacity, undefined);
       assert.equal(inputs(prod, ASG).minSize, 3);
       assert.equal(inputs(prod, ASG).maxSize, 12);
-      const run = await runProgram("prod", {
-        cluster: { minSize: 4, maxSize: 20, desiredCapacity: 6 },
-      });
+      const run = await tunedProd();
       assert.equal(inputs(run, ASG).minSize, 4);
       assert.equal(inputs(run, ASG).maxSize, 20);
       assert.equal(inputs(run, ASG).desiredCapacity, 6);
@@ -401,9 +427,7 @@ describe("Ec2Cluster", () => {
     });
 
     it("uses the launch template alone, at its exact version, for one on-demand type", async () => {
-      const run = await runProgram("dev", {
-        cluster: { instanceTypes: ["t4g.large"], spot: { enabled: false } },
-      });
+      const run = await oneTypeProd();
       const group = inputs(run, ASG);
       assert.equal(group.mixedInstancesPolicy, undefined);
       assert.deepEqual(group.launchTemplate, {
@@ -413,19 +437,17 @@ describe("Ec2Cluster", () => {
     });
 
     it("accepts an on-demand base equal to the maximum size, and any base with Spot off", async () => {
-      const full = await runProgram("dev", { cluster: { spot: { onDemandBase: 4 } } });
+      const full = await x86Dev();
       const distribution = (inputs(full, ASG).mixedInstancesPolicy as Inputs).instancesDistribution;
       assert.equal(distribution.onDemandBaseCapacity, 4);
       assert.equal(inputs(full, ASG).maxSize, 4);
       // prod's base of 3 is ignored while Spot is off, so a maximum of 2 is fine.
-      const small = await runProgram("prod", { cluster: { minSize: 1, maxSize: 2 } });
+      const small = await oneTypeProd();
       assert.equal(inputs(small, ASG).maxSize, 2);
     });
 
     it("keeps an on-demand base under Spot when config asks for one", async () => {
-      const run = await runProgram("prod", {
-        cluster: { spot: { enabled: true, onDemandPercentageAboveBase: 25 } },
-      });
+      const run = await tunedProd();
       const distribution = (inputs(run, ASG).mixedInstancesPolicy as Inputs).instancesDistribution;
       assert.equal(distribution.onDemandBaseCapacity, 3);
       assert.equal(distribution.onDemandPercentageAboveBaseCapacity, 25);
@@ -644,8 +666,8 @@ describe("the program with a bad cluster config", () => {
   }
   describe("issue 15: a pinned AMI and ENI trunking", () => {
     it("launches the pinned AMI, not what SSM recommends, so that AWS's AMI releases roll nothing", async () => {
-      const run = await runProgram("prod", { cluster: { amiId: "ami-0123456789abcdef0" } });
-      assert.equal(inputs(run, LAUNCH_TEMPLATE).imageId, "ami-0123456789abcdef0");
+      const run = await tunedProd();
+      assert.equal(inputs(run, LAUNCH_TEMPLATE).imageId, PINNED_AMI);
       assert.deepEqual(inputs(run, LAUNCH_TEMPLATE).tags, {
         "vitcord:ami-source": "cluster.amiId",
       });
