@@ -4,6 +4,7 @@
  * sections; another part of the plan (e.g. rule results) adds a section to `PLAN_SECTIONS` and a
  * key to the document in `buildPlan`.
  */
+import { ConfigError, parseStackConfig } from "../components/config";
 import { readStackConfig } from "../components/config/stack-files";
 import { RecordedResource, synthesize } from "./engine/synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
@@ -15,7 +16,19 @@ import { buildInventory, Inventory, renderInventory } from "./inventory";
 import { PriceTable } from "./price-table";
 import { byTypeAndName, shortType } from "./resources";
 import { fitLines, usd, wrap } from "./text";
-import { evaluateRules, fromRecords, ruleEnvironment, RulesReport, rulesReport } from "../rules";
+import {
+  evaluateRules,
+  formatWaiver,
+  fromRecords,
+  ruleEnvironment,
+  RULES,
+  rulesCounts,
+  RulesReport,
+  rulesReport,
+  RuleWaiver,
+  staleWaiverProblems,
+  waiverProblems,
+} from "../rules";
 
 export { usd };
 
@@ -50,6 +63,31 @@ export interface PlanInput {
   readonly assumptions?: Assumptions;
   /** @default the repository's price table */
   readonly prices?: PriceTable;
+  /** The stack's `vitcord-infra:ruleWaivers`. @default none */
+  readonly waivers?: readonly RuleWaiver[];
+  /** The day waivers' expiry is checked against, YYYY-MM-DD. @default the real date */
+  readonly today?: string;
+}
+
+/**
+ * The rules over the plan's resources with the stack's waivers. A bad waiver (unknown rule, a
+ * mandatory one in prod, expired) or a stale one (it waives nothing) is a ConfigError.
+ */
+export function planRules(
+  resources: readonly RecordedResource[],
+  environment: string,
+  waivers: readonly RuleWaiver[] = [],
+  today?: string,
+): RulesReport {
+  const ruleEnv = ruleEnvironment(environment);
+  const problems = waiverProblems(waivers, { environment: ruleEnv, today, rules: RULES });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const indexed = waivers.map((waiver, index) => ({ waiver, index }));
+  const evaluation = evaluateRules(fromRecords(resources), ruleEnv, RULES, indexed);
+  const used = new Set(evaluation.waivedFindings.map((w) => w.waiver.index));
+  const stale = staleWaiverProblems(waivers, used);
+  if (stale.length > 0) throw new ConfigError(stale);
+  return rulesReport(evaluation);
 }
 
 /** Assembles the plan document: one place for every part of the plan. */
@@ -70,7 +108,7 @@ export function buildPlan(input: PlanInput): PlanDocument {
     cost: estimateCost(resources, { region: input.region, assumptions, prices: input.prices }),
     heroku: estimateHeroku(resources),
     assumptions: { ...assumptions, statements: describeAssumptions(assumptions) },
-    rules: rulesReport(evaluateRules(fromRecords(resources), ruleEnvironment(input.environment))),
+    rules: planRules(resources, input.environment, input.waivers, input.today),
   };
 }
 
@@ -80,9 +118,19 @@ export function buildPlan(input: PlanInput): PlanDocument {
  */
 export async function planStack(
   stack: string,
-  options: { config?: Record<string, string>; assumptions?: Assumptions } = {},
+  options: { config?: Record<string, string>; assumptions?: Assumptions; today?: string } = {},
 ): Promise<{ plan: PlanDocument; resources: readonly RecordedResource[] }> {
   const config = options.config ?? readStackConfig(stack);
+  // The config as the program will read it, and the waivers checked against the rules, before
+  // anything is declared (a stale waiver can only be told after: buildPlan).
+  const parsed = parseStackConfig(stack, config);
+  const waivers = parsed.ruleWaivers;
+  const problems = waiverProblems(waivers, {
+    environment: ruleEnvironment(parsed.environment),
+    today: options.today,
+    rules: RULES,
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
   const synthesis = await synthesize({ stack, config });
   const environment =
     typeof synthesis.outputs.environment === "string"
@@ -94,6 +142,8 @@ export async function planStack(
     region: config["aws:region"] ?? "us-east-1",
     resources: synthesis.resources,
     assumptions: options.assumptions,
+    waivers,
+    today: options.today,
   });
   return { plan, resources: synthesis.resources };
 }
@@ -101,13 +151,23 @@ export async function planStack(
 /** The rule results: the counts, then each violation with its rule, resource and message. */
 function renderRules(report: RulesReport): string[] {
   const lines = wrap(
-    `Security and reliability rules (${report.environment}): ${report.passed} passed, ${report.violated} violated, ${report.notApplicable} not applicable`,
+    `Security and reliability rules (${report.environment}): ${rulesCounts(report)}`,
     "",
     "  ",
   );
-  for (const v of report.violations) {
+  const finding = (v: RulesReport["violations"][number]) => {
     const where = v.resource ? `${v.resource.name} (${shortType(v.resource.type)})` : "stack";
-    lines.push(...wrap(`${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`, "  ", "    "));
+    return `${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`;
+  };
+  for (const v of report.violations) lines.push(...wrap(finding(v), "  ", "    "));
+  if (report.waivedFindings.length > 0) {
+    lines.push("  Waived (vitcord-infra:ruleWaivers; not violations):");
+    for (const w of report.waivedFindings) {
+      lines.push(
+        ...wrap(finding(w), "    ", "      "),
+        ...wrap(formatWaiver(w), "      ", "        "),
+      );
+    }
   }
   if (report.mandatoryViolations > 0) {
     lines.push(

@@ -13,8 +13,10 @@ import { LOAD_BALANCING_RULES } from "./load-balancing";
 import { NETWORK_RULES } from "./network";
 import { OPTIONS_RULES } from "./options";
 import { Enforcement, Rule, RuleEnvironment, RuleInfo, RuleResource, Severity } from "./types";
+import { AppliedWaiver, RuleWaiver, waiverFor } from "./waivers";
 
 export * from "./types";
+export * from "./waivers";
 export { UNKNOWN, isKnown, T as RESOURCE_TYPES } from "./util";
 
 /** Every rule, in the order the README lists them. */
@@ -46,7 +48,13 @@ export interface Violation {
   readonly message: string;
 }
 
-export type RuleStatus = "passed" | "violated" | "not-applicable";
+/** A finding a valid waiver covers: reported with the waiver's reason, not counted as a violation. */
+export interface WaivedFinding extends Violation {
+  readonly waiver: AppliedWaiver;
+}
+
+/** `waived`: the rule has findings and every one is waived (vitcord-infra:ruleWaivers). */
+export type RuleStatus = "passed" | "violated" | "waived" | "not-applicable";
 
 export interface RuleResult {
   readonly rule: RuleInfo;
@@ -54,6 +62,7 @@ export interface RuleResult {
   /** Resources the rule looked at. */
   readonly checked: number;
   readonly violations: readonly Violation[];
+  readonly waived: readonly WaivedFinding[];
 }
 
 export interface Evaluation {
@@ -62,7 +71,11 @@ export interface Evaluation {
   readonly violations: readonly Violation[];
   readonly passed: number;
   readonly violated: number;
+  /** Rules whose every finding is waived. */
+  readonly waived: number;
   readonly notApplicable: number;
+  /** The findings waivers cover, with each waiver's reason; never in `violations`. */
+  readonly waivedFindings: readonly WaivedFinding[];
   /** Violations of mandatory rules: a plan or deployment with any of these must fail. */
   readonly mandatoryViolations: readonly Violation[];
   readonly advisoryViolations: readonly Violation[];
@@ -79,11 +92,15 @@ function violation(rule: Rule, message: string, resource?: RuleResource): Violat
   };
 }
 
-/** Runs one rule over a stack's resources. */
+/** The waivers an evaluation applies: valid ones only (see `validWaivers`), with their positions. */
+export type IndexedWaivers = readonly { readonly waiver: RuleWaiver; readonly index: number }[];
+
+/** Runs one rule over a stack's resources; a finding a waiver covers is waived, not violated. */
 export function evaluateRule(
   rule: Rule,
   resources: readonly RuleResource[],
   environment: RuleEnvironment,
+  waivers: IndexedWaivers = [],
 ): RuleResult {
   const info: RuleInfo = {
     id: rule.id,
@@ -99,28 +116,36 @@ export function evaluateRule(
       (rule.scope === "stack" || (rule.applies?.(r) ?? true)),
   );
   if (!rule.environments.includes(environment) || relevant.length === 0) {
-    return { rule: info, status: "not-applicable", checked: 0, violations: [] };
+    return { rule: info, status: "not-applicable", checked: 0, violations: [], waived: [] };
   }
   const context = { environment };
-  const violations =
+  const findings =
     rule.scope === "resource"
       ? relevant.flatMap((r) => rule.check(r, context).map((m) => violation(rule, m, r)))
       : rule.check(resources, context).map((f) => violation(rule, f.message, f.resource));
-  return {
-    rule: info,
-    status: violations.length === 0 ? "passed" : "violated",
-    checked: relevant.length,
-    violations,
-  };
+  const violations: Violation[] = [];
+  const waived: WaivedFinding[] = [];
+  for (const finding of findings) {
+    const waiver = waiverFor(rule.id, finding, waivers);
+    if (waiver === undefined) violations.push(finding);
+    else waived.push({ ...finding, waiver });
+  }
+  const status: RuleStatus =
+    violations.length > 0 ? "violated" : waived.length > 0 ? "waived" : "passed";
+  return { rule: info, status, checked: relevant.length, violations, waived };
 }
 
-/** Runs every rule that applies to the environment over a stack's resources. */
+/**
+ * Runs every rule that applies to the environment over a stack's resources. `waivers` are applied
+ * as given: check them first (`waiverProblems`, or `validWaivers` to drop the bad ones).
+ */
 export function evaluateRules(
   resources: readonly RuleResource[],
   environment: RuleEnvironment,
   rules: readonly Rule[] = RULES,
+  waivers: IndexedWaivers = [],
 ): Evaluation {
-  const results = rules.map((rule) => evaluateRule(rule, resources, environment));
+  const results = rules.map((rule) => evaluateRule(rule, resources, environment, waivers));
   const violations = results.flatMap((r) => r.violations);
   return {
     environment,
@@ -128,6 +153,8 @@ export function evaluateRules(
     violations,
     passed: results.filter((r) => r.status === "passed").length,
     violated: results.filter((r) => r.status === "violated").length,
+    waived: results.filter((r) => r.status === "waived").length,
+    waivedFindings: results.flatMap((r) => r.waived),
     notApplicable: results.filter((r) => r.status === "not-applicable").length,
     mandatoryViolations: violations.filter((v) => v.enforcement === "mandatory"),
     advisoryViolations: violations.filter((v) => v.enforcement === "advisory"),
@@ -168,11 +195,18 @@ export function formatViolation(v: Violation): string {
   return `${v.ruleId} [${v.enforcement}] ${where}: ${v.message}`;
 }
 
+/** `waived until 2027-06-30 (vitcord-infra:ruleWaivers.0): <reason>` */
+export function formatWaiver(w: WaivedFinding): string {
+  return `waived until ${w.waiver.expires} (vitcord-infra:ruleWaivers.${w.waiver.index}): ${w.waiver.reason}`;
+}
+
 /** An evaluation as plain data: what `npm run plan --json` prints under `rules`. */
 export interface RulesReport {
   readonly environment: RuleEnvironment;
   readonly passed: number;
   readonly violated: number;
+  /** Rules whose every finding is waived. */
+  readonly waived: number;
   readonly notApplicable: number;
   readonly mandatoryViolations: number;
   readonly advisoryViolations: number;
@@ -183,6 +217,8 @@ export interface RulesReport {
     readonly checked: number;
   }[];
   readonly violations: readonly Violation[];
+  /** The waived findings, each with its waiver (reason, expiry, position in the config). */
+  readonly waivedFindings: readonly WaivedFinding[];
 }
 
 export function rulesReport(evaluation: Evaluation): RulesReport {
@@ -190,6 +226,7 @@ export function rulesReport(evaluation: Evaluation): RulesReport {
     environment: evaluation.environment,
     passed: evaluation.passed,
     violated: evaluation.violated,
+    waived: evaluation.waived,
     notApplicable: evaluation.notApplicable,
     mandatoryViolations: evaluation.mandatoryViolations.length,
     advisoryViolations: evaluation.advisoryViolations.length,
@@ -200,15 +237,25 @@ export function rulesReport(evaluation: Evaluation): RulesReport {
       checked: r.checked,
     })),
     violations: evaluation.violations,
+    waivedFindings: evaluation.waivedFindings,
   };
+}
+
+/** The rules line's counts: "59 passed, 0 violated, 2 waived, 4 not applicable" (waived if any). */
+export function rulesCounts(
+  report: Omit<RulesReport, "results" | "violations" | "waivedFindings">,
+): string {
+  const waived = report.waived > 0 ? `, ${report.waived} waived` : "";
+  return `${report.passed} passed, ${report.violated} violated${waived}, ${report.notApplicable} not applicable`;
 }
 
 /** The report as text lines, for `npm run plan`. */
 export function renderRulesReport(report: RulesReport): string[] {
-  const lines = [
-    `Security and reliability rules (${report.environment}): ${report.passed} passed, ${report.violated} violated, ${report.notApplicable} not applicable`,
-  ];
+  const lines = [`Security and reliability rules (${report.environment}): ${rulesCounts(report)}`];
   for (const v of report.violations) lines.push(`  ${formatViolation(v)}`);
+  for (const w of report.waivedFindings) {
+    lines.push(`  ${formatViolation(w)}`, `    ${formatWaiver(w)}`);
+  }
   if (report.mandatoryViolations > 0) {
     lines.push(
       `  ${report.mandatoryViolations} mandatory violation(s): this stack must not be deployed`,
