@@ -12,6 +12,7 @@ import { tablesSchema } from "./tables";
 import { checkDataStoreUses } from "./uses";
 import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
 
+import { ruleWaiversSchema } from "./waivers";
 const logRetention = z
   .number()
   .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
@@ -69,6 +70,7 @@ function buildStackSchema(environment: Environment) {
     tables: tablesSchema(),
     caches: cachesSchema(environment),
     alerts: alertsSchema(environment),
+    ruleWaivers: ruleWaiversSchema(),
   })
     .superRefine(checkServicesAgainstStack)
     .superRefine(checkWorkerRepositories)
