@@ -10,9 +10,9 @@ import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 import { tablesSchema } from "./tables";
 import { checkDataStoreUses } from "./uses";
+import { ruleWaiversSchema } from "./waivers";
 import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
 
-import { ruleWaiversSchema } from "./waivers";
 const logRetention = z
   .number()
   .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
