@@ -50,6 +50,43 @@ function stackServices(stack: string): Record<string, Record<string, unknown>> {
   >;
 }
 
+const PRIVATE_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shared/nginx:1.27";
+
+/**
+ * dev with one change per service, each the subject of its own test, in one synthesis (the
+ * harness memoizes it): the api gets a variable, secrets, a private ECR image and a managed task
+ * policy; notifications an idle timeout and extra egress; and a new service, web, is added.
+ */
+function tunedDev(): Promise<ProgramRun> {
+  const services = stackServices("dev");
+  return runProgram("dev", {
+    services: {
+      ...services,
+      api: {
+        ...services.api,
+        environment: { LOG_LEVEL: "debug" },
+        secrets: { DATABASE_URL: SSM, STRIPE_KEY: `${SM}:key::` },
+        image: PRIVATE_IMAGE,
+        taskPolicyArns: ["arn:aws:iam::123456789012:policy/api-uploads"],
+      },
+      notifications: {
+        ...services.notifications,
+        idleTimeoutSeconds: 50,
+        egress: [
+          { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
+          {
+            description: "APNs push gateway",
+            fromPort: 2195,
+            toPort: 2197,
+            cidr: "17.0.0.0/8",
+          },
+        ],
+      },
+      web: { image: "public.ecr.aws/nginx/nginx:1.27", port: 80, healthCheckPath: "/health" },
+    },
+  });
+}
+
 /** Everything one service declared, found through the component tree. */
 class ServiceView {
   constructor(
@@ -448,13 +485,7 @@ describe("LoadBalancedService", () => {
     });
 
     it("passes secrets as valueFrom references, never in the environment (ECS.8)", async () => {
-      const services = stackServices("dev");
-      services.api = {
-        ...services.api,
-        environment: { LOG_LEVEL: "debug" },
-        secrets: { DATABASE_URL: SSM, STRIPE_KEY: `${SM}:key::` },
-      };
-      const view = new ServiceView(await runProgram("dev", { services }), "api");
+      const view = new ServiceView(await tunedDev(), "api");
       // Beside the configured secrets, only the password of the database it uses (`uses: [main]`).
       const secrets = view.container.secrets as { name: string; valueFrom: string }[];
       assert.deepEqual(
@@ -536,10 +567,8 @@ describe("LoadBalancedService", () => {
     });
 
     it("lets the execution role pull a configured image from a private ECR registry (the agent pulls with it)", async () => {
-      const services = stackServices("dev");
-      const image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shared/nginx:1.27";
-      services.api = { ...services.api, image };
-      const view = new ServiceView(await runProgram("dev", { services }), "api");
+      const image = PRIVATE_IMAGE;
+      const view = new ServiceView(await tunedDev(), "api");
       const policy = statements(view.one(ROLE_POLICY, "api-execution").inputs.policy);
       assert.equal(
         policy.find((s) => s.Sid === "PullImages")?.Resource,
@@ -575,12 +604,7 @@ describe("LoadBalancedService", () => {
     });
 
     it("registers the task definition only after both roles' policies exist (no task starts without its permissions)", async () => {
-      const services = stackServices("dev");
-      services.api = {
-        ...services.api,
-        taskPolicyArns: ["arn:aws:iam::123456789012:policy/api-uploads"],
-      };
-      const withAttachment = new ServiceView(await runProgram("dev", { services }), "api");
+      const withAttachment = new ServiceView(await tunedDev(), "api");
       for (const view of [withAttachment, new ServiceView(prod, "notifications")]) {
         const policies = [...view.all(ROLE_POLICY), ...view.all(ATTACHMENT)];
         assert.ok(policies.some((p) => p.name === `${view.name}-execution`));
@@ -944,11 +968,7 @@ describe("LoadBalancedService", () => {
   });
 
   it("adds a load-balanced service for a new stack-config entry, with no code change", async () => {
-    const services = {
-      ...stackServices("dev"),
-      web: { image: "public.ecr.aws/nginx/nginx:1.27", port: 80, healthCheckPath: "/health" },
-    };
-    const run = await runProgram("dev", { services });
+    const run = await tunedDev();
     assert.equal(run.ofType(ALB).length, 3);
     const web = new ServiceView(run, "web");
     assert.equal(web.one(ALB).name, "web-alb");
@@ -1014,7 +1034,11 @@ describe("ALB access-log delivery by region", () => {
     assert.deepEqual(elbLogDeliveryPrincipal("eu-south-2"), {
       Service: "logdelivery.elasticloadbalancing.amazonaws.com",
     });
-    const run = await runProgram("prod", { "aws:region": "eu-central-2" });
+    // The tag changes nothing here; it makes this tests/network.test.ts's config, synthesized once.
+    const run = await runProgram("prod", {
+      "aws:region": "eu-central-2",
+      tags: { Team: "platform" },
+    });
     const policies = run.ofType("aws:s3/bucketPolicy:BucketPolicy");
     assert.equal(policies.length, 2);
     for (const policy of policies) {
@@ -1289,25 +1313,7 @@ describe("LoadBalancedService run-time defects (issue 15)", () => {
   });
 
   it("takes a configured idle timeout and adds each egress rule as a described rule on the task group", async () => {
-    const services = stackServices("dev");
-    const run = await runProgram("dev", {
-      services: {
-        ...services,
-        notifications: {
-          ...services.notifications,
-          idleTimeoutSeconds: 50,
-          egress: [
-            { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
-            {
-              description: "APNs push gateway",
-              fromPort: 2195,
-              toPort: 2197,
-              cidr: "17.0.0.0/8",
-            },
-          ],
-        },
-      },
-    });
+    const run = await tunedDev();
     const view = new ServiceView(run, "notifications");
     assert.equal(view.one(ALB).inputs.idleTimeout, 50);
     const extra = view
@@ -1341,7 +1347,7 @@ describe("LoadBalancedService run-time defects (issue 15)", () => {
         ],
       ],
     );
-    // The api, unchanged, has only the three built-in rules.
+    // The api, with no egress configured, has only the three built-in rules.
     assert.equal(new ServiceView(run, "api").rules(EGRESS, "task").length, 3);
   });
 
