@@ -57,6 +57,29 @@ function problems(environment: "dev" | "prod", overrides: Record<string, unknown
   return assert.fail("expected the config to be rejected");
 }
 
+/**
+ * dev with two workers in place of the committed one, each property the subject of its own test,
+ * in one synthesis (the harness memoizes it): `jobs` on-demand x86_64 with extra egress, consuming
+ * an existing queue by ARN; `idle` the smallest worker, with no queue.
+ */
+const variedDev = () =>
+  runProgram("dev", {
+    workers: {
+      jobs: {
+        image: IMAGE,
+        command: ["bin/jobs"],
+        spot: { enabled: false },
+        architecture: "x86_64",
+        egress: [
+          { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
+          { description: "Syslog collector", port: 514, protocol: "udp", cidr: "192.0.2.0/24" },
+        ],
+        queue: { arn: EXISTING_QUEUE, backlogPerTask: 20 },
+      },
+      idle: { image: IMAGE, command: ["bin/jobs"] },
+    },
+  });
+
 function children(run: ProgramRun, type: string, worker = "jobs"): RecordedResource[] {
   const component = run.one(WORKER, worker);
   const under = (r: RecordedResource): boolean =>
@@ -173,10 +196,7 @@ describe("FargateWorker", () => {
       { capacityProvider: "FARGATE", base: 2, weight: 0 },
       { capacityProvider: "FARGATE_SPOT", base: 0, weight: 1 },
     ]);
-    const onDemand = await runProgram(
-      "dev",
-      jobs({ spot: { enabled: false }, architecture: "x86_64" }),
-    );
+    const onDemand = await variedDev();
     assert.deepEqual(only(onDemand, SERVICE).inputs.capacityProviderStrategies, [
       { capacityProvider: "FARGATE", base: 0, weight: 1 },
     ]);
@@ -417,15 +437,7 @@ describe("FargateWorker", () => {
   });
 
   it("adds each configured egress rule to the worker's group, described (issue 15)", async () => {
-    const run = await runProgram(
-      "dev",
-      jobs({
-        egress: [
-          { description: "SMTP to the mail provider", port: 587, cidr: "0.0.0.0/0" },
-          { description: "Syslog collector", port: 514, protocol: "udp", cidr: "192.0.2.0/24" },
-        ],
-      }),
-    );
+    const run = await variedDev();
     const egress = only(run, SG).inputs.egress as Record<string, unknown>[];
     assert.deepEqual(egress.slice(2), [
       {
@@ -471,10 +483,7 @@ describe("FargateWorker", () => {
   });
 
   it("references an existing queue by ARN: no queue created, the role scoped to that ARN", async () => {
-    const run = await runProgram(
-      "dev",
-      jobs({ queue: { arn: EXISTING_QUEUE, backlogPerTask: 20 } }),
-    );
+    const run = await variedDev();
     assert.equal(queueParts(run).length, 0);
     const taskPolicy = children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!;
     assert.deepEqual(
@@ -494,24 +503,27 @@ describe("FargateWorker", () => {
   });
 
   it("without a queue: CPU scaling only, no queue permission, no queue outputs", async () => {
-    const run = await runProgram("dev", jobs());
-    assert.equal(queueParts(run).length, 0);
-    assert.equal(children(run, ALARM).length, 0);
+    const run = await variedDev();
+    assert.equal(queueParts(run, QUEUE, "idle").length, 0);
+    assert.equal(children(run, ALARM, "idle").length, 0);
     assert.deepEqual(
-      children(run, POLICY).map((p) => p.name),
-      ["jobs-cpu"],
+      children(run, POLICY, "idle").map((p) => p.name),
+      ["idle-cpu"],
     );
     // CPU is the only policy, so it scales in as well as out.
-    const cpu = children(run, POLICY)[0]!.inputs.targetTrackingScalingPolicyConfiguration as {
+    const cpu = children(run, POLICY, "idle")[0]!.inputs
+      .targetTrackingScalingPolicyConfiguration as {
       disableScaleIn: boolean;
     };
     assert.equal(cpu.disableScaleIn, false);
     // No queue permission: the task role's policy only denies IAM changes.
     assert.deepEqual(
-      statements(children(run, ROLE_POLICY).find((p) => p.name === "jobs-task")!.inputs.policy),
+      statements(
+        children(run, ROLE_POLICY, "idle").find((p) => p.name === "idle-task")!.inputs.policy,
+      ),
       [JSON.parse(JSON.stringify(DENY_IAM_CHANGES)) as Record<string, unknown>],
     );
-    const output = (run.outputs.workers as Record<string, Record<string, unknown>>).jobs!;
+    const output = (run.outputs.workers as Record<string, Record<string, unknown>>).idle!;
     assert.equal(output.queueUrl, undefined);
     assert.equal(output.queueArn, undefined);
   });
