@@ -22,6 +22,7 @@ import {
   StackRule,
   UNKNOWN,
 } from "../rules";
+import { isWaived, stackWaivers, waiverPolicy } from "./waivers";
 
 /** The sentinels @pulumi/policy puts where a value is unknown during a preview (internal API). */
 const UNKNOWN_SENTINELS: ReadonlySet<unknown> = (() => {
@@ -108,7 +109,11 @@ export function resourcePolicy(rule: ResourceRule): ResourceValidationPolicy {
         options: { protect: args.opts?.protect === true },
       };
       if (rule.applies?.(resource) === false) return;
-      for (const message of rule.check(resource, { environment })) reportViolation(message);
+      // A waived finding is not a violation: the rule-waivers policy reports it, with its reason.
+      const waivers = stackWaivers(stackOf(args.urn), environment);
+      for (const message of rule.check(resource, { environment })) {
+        if (!isWaived(waivers, rule.id, { resource, message })) reportViolation(message);
+      }
     },
   };
 }
@@ -150,7 +155,9 @@ export function stackPolicy(rule: StackRule): StackValidationPolicy {
       if (!rule.environments.includes(environment)) return;
       const resources = args.resources.map(toRuleResource);
       if (!resources.some((r) => rule.resourceTypes.includes(r.type))) return;
+      const waivers = stackWaivers(stackOf(args.resources[0]?.urn ?? ""), environment);
       for (const finding of rule.check(resources, { environment })) {
+        if (isWaived(waivers, rule.id, finding)) continue;
         reportViolation(finding.message, finding.resource?.urn);
       }
     },
@@ -163,3 +170,10 @@ export function policyFor(rule: Rule): ResourceValidationPolicy | StackValidatio
 
 /** One policy per rule, in the rule module's order. */
 export const POLICIES: (ResourceValidationPolicy | StackValidationPolicy)[] = RULES.map(policyFor);
+
+/** The advisory `rule-waivers` policy: waived findings with their reasons, refused waivers. */
+export const WAIVER_POLICY: StackValidationPolicy = waiverPolicy(
+  (resources) => stackWaivers(stackOf(resources[0]?.urn ?? ""), stackEnvironment(resources)),
+  stackEnvironment,
+  toRuleResource,
+);

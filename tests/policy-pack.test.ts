@@ -356,10 +356,12 @@ describe("policy pack", () => {
       );
       assert.equal(info.getName(), "vitcord-infra");
       const policies = info.getPoliciesList();
+      // One policy per rule, then the advisory one that reports waived findings (policy/waivers.ts).
       assert.deepEqual(
         policies.map((p) => p.getName()),
-        RULES.map((r) => r.id),
+        [...RULES.map((r) => r.id), "rule-waivers"],
       );
+      assert.equal(policies.at(-1)!.getEnforcementlevel(), analyzer.EnforcementLevel.ADVISORY);
       for (const [index, rule] of RULES.entries()) {
         const level =
           rule.enforcement === "mandatory"
