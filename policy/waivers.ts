@@ -34,7 +34,9 @@ export function readStackWaivers(stack: string, root = PROJECT_ROOT): RuleWaiver
   const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
   const raw = doc?.config?.["vitcord-infra:ruleWaivers"];
   if (!Array.isArray(raw)) return [];
-  const text = (value: unknown) => (typeof value === "string" ? value : String(value ?? ""));
+  // YAML 1.2 (the yaml package's default) reads 2027-06-30 as text; a number stays a number.
+  const text = (value: unknown) =>
+    typeof value === "string" ? value : typeof value === "number" ? String(value) : "";
   return raw.map((entry: unknown) => {
     const e = (entry ?? {}) as Record<string, unknown>;
     return {
