@@ -5,9 +5,9 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
-import { synthesize } from "../plan/engine/synth";
 import { runPlan } from "../plan/main";
 import { evaluateRules, formatViolation, fromRecords, ruleEnvironment } from "../rules";
+import { runProgram } from "./harness";
 
 /**
  * The docs' YAML examples are changes to a stack file; each must validate and build with no
@@ -92,7 +92,14 @@ async function exampleProblems(yamlText: string): Promise<string[]> {
       if (error instanceof ConfigError) return [...error.problems];
       throw error;
     }
-    const { resources, outputs } = await synthesize({ stack, config });
+    // Through the harness, as the changes to the stack file: an example that leaves the stack as
+    // it is, or that another test also builds, shares that synthesis instead of running its own.
+    const committed = readStackConfig(stack);
+    const changes: Record<string, string | undefined> = {};
+    for (const key of new Set([...Object.keys(committed), ...Object.keys(config)])) {
+      if (config[key] !== committed[key]) changes[key] = config[key];
+    }
+    const { resources, outputs } = await runProgram(stack, changes);
     const environment = typeof outputs.environment === "string" ? outputs.environment : "prod";
     const evaluation = evaluateRules(fromRecords(resources), ruleEnvironment(environment));
     return evaluation.mandatoryViolations.map(formatViolation);
