@@ -866,7 +866,10 @@ describe("LoadBalancedService", () => {
     });
 
     it("gives each repository that policy when dev lists pull accounts", async () => {
-      const run = await runProgram("dev", { registry: { pullAccounts: ["210987654321"] } });
+      // createRepositories is dev's default; set, this is docs/deploy.md's example, built once.
+      const run = await runProgram("dev", {
+        registry: { createRepositories: true, pullAccounts: ["210987654321"] },
+      });
       const policies = run.ofType("aws:ecr/repositoryPolicy:RepositoryPolicy");
       assert.deepEqual(
         policies.map((p) => [p.inputs.repository, p.inputs.policy]),
