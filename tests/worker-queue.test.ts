@@ -35,11 +35,28 @@ function jobsQueue(stack: string, queue: Record<string, unknown>) {
   return { workers: { ...workers, jobs: { ...workers.jobs, queue } } };
 }
 
-/** The created jobs queue: a child of its WorkerQueue component, declared before the services. */
-function jobsQueueOf(run: ProgramRun): RecordedResource {
+/** A worker's created queue: a child of its WorkerQueue component, declared before the services. */
+function queueOf(run: ProgramRun, worker: string): RecordedResource {
   return run
-    .childrenOf(run.one("vitcord:service:WorkerQueue", "jobs-queue"))
-    .find((r) => r.type === QUEUE && r.name === "jobs-queue")!;
+    .childrenOf(run.one("vitcord:service:WorkerQueue", `${worker}-queue`))
+    .find((r) => r.type === QUEUE && r.name === `${worker}-queue`)!;
+}
+
+const jobsQueueOf = (run: ProgramRun) => queueOf(run, "jobs");
+
+/**
+ * dev's workers with jobs on an existing queue (by ARN) that both services produce to, and a
+ * second worker, mailer, like jobs but with a queue of its own and no producers: one synthesis for
+ * the two tests below (the harness memoizes it).
+ */
+function arnJobsAndMailer(): Promise<ProgramRun> {
+  const { workers } = jobsQueue("dev", {
+    arn: EXISTING_QUEUE,
+    producers: ["api", "notifications"],
+  });
+  return runProgram("dev", {
+    workers: { ...workers, mailer: { ...workers.jobs, queue: { create: true } } },
+  });
 }
 
 /** A service's task-role statements (none when it has no task-role policy). */
@@ -102,21 +119,23 @@ describe("queue producers (workers.<name>.queue.producers)", () => {
   });
 
   it("with no producers, no service may send", async () => {
-    const run = await runProgram("prod", jobsQueue("prod", { create: true }));
+    const run = await arnJobsAndMailer();
+    const mailer = queueOf(run, "mailer").state.arn as string;
+    assert.match(mailer, /:mailer-queue/);
     for (const service of ["api", "notifications"]) {
+      // Both send to the jobs queue they produce to, and to nothing else.
       assert.deepEqual(
-        taskStatements(run, service).filter((s) => s.Sid === "SendToQueues"),
-        [],
+        taskStatements(run, service)
+          .filter((s) => s.Sid === "SendToQueues")
+          .map((s) => s.Resource),
+        [[EXISTING_QUEUE]],
       );
-      assert.equal(environmentOf(run, service).JOBS_QUEUE_URL, undefined);
+      assert.equal(environmentOf(run, service).MAILER_QUEUE_URL, undefined);
     }
   });
 
   it("scopes a producer of an existing queue (by ARN) to that ARN and its URL", async () => {
-    const run = await runProgram(
-      "dev",
-      jobsQueue("dev", { arn: EXISTING_QUEUE, producers: ["api", "notifications"] }),
-    );
+    const run = await arnJobsAndMailer();
     for (const service of ["api", "notifications"]) {
       const [send] = taskStatements(run, service).filter((s) => s.Sid === "SendToQueues");
       assert.deepEqual(send!.Resource, [EXISTING_QUEUE]);
