@@ -22,6 +22,7 @@ import { OperationsManifest, WorkloadSource } from "./components/operations-mani
 import { FargateWorker, workerImage } from "./components/worker";
 import { WorkerQueue, workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
+import { WebFirewall } from "./components/waf";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
 const config = loadStackConfig();
@@ -200,6 +201,23 @@ const serviceComponents = Object.entries(config.services).map(
       { providers: { aws: provider } },
     ),
 );
+
+// Issue 16: one AWS WAF web ACL for the stack in front of every web service's (internet-facing)
+// load balancer, when `vitcord-infra:waf.enabled` (prod by default; components/waf.ts).
+if (config.waf.enabled) {
+  new WebFirewall(
+    "waf",
+    {
+      stack: config.stack,
+      waf: config.waf,
+      loadBalancerArns: Object.fromEntries(
+        serviceComponents.map((s) => [s.containerName, s.operations.loadBalancer!.arn]),
+      ),
+      logRetentionDays: config.logRetentionDays,
+    },
+    { providers: { aws: provider } },
+  );
+}
 
 // One Fargate worker per `vitcord-infra:workers` entry: no load balancer, no inbound traffic.
 const workerDefaults = ENVIRONMENT_DEFAULTS[config.environment].worker;

@@ -39,6 +39,8 @@ export interface Assumptions {
   readonly cacheGbStored: number;
   /** Millions of ECPUs per month per serverless cache (100 requests/s ≈ 263 million). */
   readonly cacheEcpuMillionsPerMonth: number;
+  /** Millions of requests per month through the stack's WAF web ACL (all web services together). */
+  readonly wafRequestsMillionsPerMonth: number;
 }
 
 /** Per environment: prod serves the traffic, dev only the team. */
@@ -61,6 +63,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> 
     dynamoGbPerTable: 1,
     cacheGbStored: 0.1,
     cacheEcpuMillionsPerMonth: 10,
+    // Only with `waf.enabled`: the team's own calls, about 0.4 requests/s.
+    wafRequestsMillionsPerMonth: 1,
   },
   prod: {
     hoursPerMonth: 730,
@@ -79,6 +83,8 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> 
     dynamoGbPerTable: 10,
     cacheGbStored: 0.5,
     cacheEcpuMillionsPerMonth: 263,
+    // About 19 requests/s on average across the web services, in line with 2 LCUs per ALB.
+    wafRequestsMillionsPerMonth: 50,
   },
 };
 
@@ -101,6 +107,7 @@ export function describeAssumptions(a: Assumptions): string[] {
     `RDS: the allocated storage (not the autoscaling maximum); backups beyond the free allowance: ${pct(a.dbBackupBeyondFreeFraction)} of it; Performance Insights within its free 7 days`,
     `DynamoDB per table: ${a.dynamoWriteMillionsPerTable}M writes, ${a.dynamoReadMillionsPerTable}M reads, ${a.dynamoGbPerTable} GB a month; each index repeats writes and storage`,
     `serverless caches: ${a.cacheGbStored} GB stored and ${a.cacheEcpuMillionsPerMonth}M ECPUs a month each`,
+    `WAF: ${a.wafRequestsMillionsPerMonth}M requests a month through the web ACL (all web services together); each AWS managed rule group billed as one rule`,
     "CloudWatch: each alarm per metric it reads (metric math: every metric in it), each dashboard $3 (the account's 3 free dashboards not counted); SNS alert e-mails and HTTPS deliveries within the free tier",
     `list prices in ${prices.currency}, no Savings Plans or free tier`,
   ];

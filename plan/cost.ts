@@ -17,6 +17,7 @@ import {
 } from "./cost-context";
 import { ALERTING_PRICERS } from "./cost-alerts";
 import { DATA_STORE_PRICERS } from "./cost-data";
+import { WAF_PRICERS } from "./cost-waf";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
 import { CURRENCY, DEFAULT_PRICES, PriceTable } from "./price-table";
 import {
@@ -286,6 +287,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
       : "Standard-tier SSM parameters have no charge",
   ...DATA_STORE_PRICERS,
   ...ALERTING_PRICERS,
+  ...WAF_PRICERS,
 };
 
 export interface EstimateOptions {

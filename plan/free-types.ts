@@ -67,6 +67,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:sns/topicSubscription:TopicSubscription": "priced with its topic",
   "aws:route53/record:Record":
     "records have no charge of their own (alias queries to AWS are free)",
+  // The web ACL carries the WAF charges (plan/cost-waf.ts).
+  "aws:wafv2/webAclAssociation:WebAclAssociation": "priced with its web ACL",
+  "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration":
+    "billed as log ingestion into its log group",
+  "aws:wafv2/ipSet:IpSet": "IP sets have no charge of their own (the rule that reads one does)",
 };
 
 /** Why a known type stays unpriced: it bills by a unit the price table does not list. */
@@ -76,6 +81,4 @@ export const UNPRICED_REASONS: Readonly<Record<string, string>> = {
     "Cloud Map bills per registered instance and lookup; the price table has no Cloud Map price",
   "aws:servicediscovery/privateDnsNamespace:PrivateDnsNamespace":
     "Cloud Map bills per registered instance and lookup; the price table has no Cloud Map price",
-  "aws:wafv2/webAcl:WebAcl":
-    "WAF bills per web ACL, rule and request; the price table has no WAF price",
 };

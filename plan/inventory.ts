@@ -23,6 +23,7 @@ import {
 } from "./resources";
 import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
 import { alertingSummary } from "./alerting";
+import { wafSummary } from "./waf";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
 import { networkInterfaceInfo } from "../components/config/instance-types";
@@ -40,6 +41,7 @@ export type ComponentKind =
   | "worker"
   | "operations"
   | "alerts"
+  | "firewall"
   | DataStoreKind
   | "other";
 
@@ -148,6 +150,8 @@ function summarize(
       summary: `${owner.name}: ${workloadSummary(all, services, members)}`,
     };
   }
+  const firewall = wafSummary(all, members);
+  if (firewall !== undefined) return { kind: "firewall", summary: firewall };
   const alerting = alertingSummary(all, members);
   if (alerting !== undefined) return { kind: "alerts", summary: alerting };
   const parameters = ofType(members, "aws:ssm/parameter:Parameter");

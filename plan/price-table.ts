@@ -121,6 +121,7 @@ const CATEGORIES: Readonly<Record<string, string>> = {
   dynamodb: "DynamoDB",
   elasticache: "ElastiCache",
   cloudwatch: "CloudWatch alarms/dashboards",
+  waf: "WAF",
 };
 
 export function priceCategory(key: string): string {

@@ -29,6 +29,7 @@ const ASSUMPTIONS: Assumptions = {
   dynamoGbPerTable: 4,
   cacheGbStored: 0.5,
   cacheEcpuMillionsPerMonth: 100,
+  wafRequestsMillionsPerMonth: 10,
 };
 
 function estimate(region = "us-east-1", prices?: PriceTable): CostEstimate {
@@ -122,6 +123,36 @@ describe("plan: cost model", () => {
         reason: "Standard-tier SSM parameters have no charge",
       },
     ]);
+  });
+
+  it("prices a WAF web ACL per month, per rule (a managed group is one) and per assumed request", () => {
+    const edge = component("vitcord:waf:WebFirewall", "waf");
+    const acl = resource(
+      "aws:wafv2/webAcl:WebAcl",
+      "waf",
+      { name: "x-web", rules: [{}, {}, {}] },
+      edge,
+    );
+    const association = resource(
+      "aws:wafv2/webAclAssociation:WebAclAssociation",
+      "waf-api",
+      {},
+      edge,
+    );
+    const result = estimateCost([edge, acl, association], {
+      region: "eu-west-1",
+      assumptions: ASSUMPTIONS,
+    });
+    assert.deepEqual(
+      result.lines.map((l) => [l.item, l.quantity, l.unit, l.monthly]),
+      [
+        ["WAF web ACL x-web", 1, "web ACL-month", 5],
+        ["WAF rules (3; a managed rule group is one)", 3, "rule-month", 3],
+        ["WAF requests inspected", 10, "1M requests", 6],
+      ],
+    );
+    assert.deepEqual(result.unpriced, []);
+    assert.equal(result.free[0]?.reason, "priced with its web ACL");
   });
 
   it("prices EC2 from the ASG's desired count, the first override, and Spot above the base", () => {
@@ -285,13 +316,18 @@ describe("plan: cost model", () => {
   });
 
   it("lists types outside the model as unpriced and never drops a resource", () => {
-    const waf = resource("aws:wafv2/webAcl:WebAcl", "waf", {}, component("x:y:Z", "edge"));
-    const result = estimateCost([...smallStack(), waf], {
+    const cdn = resource(
+      "aws:cloudfront/distribution:Distribution",
+      "cdn",
+      {},
+      component("x:y:Z", "edge"),
+    );
+    const result = estimateCost([...smallStack(), cdn], {
       region: "us-east-1",
       assumptions: ASSUMPTIONS,
     });
     assert.deepEqual(result.unpriced.map((u) => `${u.component}/${u.name}`).sort(), [
-      "edge/waf",
+      "edge/cdn",
       "jobs/jobs-dlq",
       "jobs/jobs-queue",
     ]);

@@ -215,6 +215,23 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
       "vitcord-infra:caches": { sessions: { maxDataStorageGb: 1 } },
     },
   },
+  {
+    key: "vitcord-infra:waf",
+    caption:
+      "Dev turns the web application firewall on in count mode (nothing blocked, what would be is logged), with a tighter rate limit that health checks and an office's addresses skip.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:services": { web: nginx },
+      "vitcord-infra:waf": {
+        enabled: true,
+        mode: "count",
+        rateLimit: 500,
+        allowPaths: ["/health"],
+        allowCidrs: ["203.0.113.0/24"],
+      },
+    },
+  },
 ];
 
 /**

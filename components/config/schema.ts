@@ -11,6 +11,7 @@ import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 import { tablesSchema } from "./tables";
 import { checkDataStoreUses } from "./uses";
 import { ruleWaiversSchema } from "./waivers";
+import { wafSchema } from "./waf";
 import { checkQueueProducers, checkWorkerRepositories, workersSchema } from "./worker";
 
 const logRetention = z
@@ -70,6 +71,7 @@ function buildStackSchema(environment: Environment) {
     tables: tablesSchema(),
     caches: cachesSchema(environment),
     alerts: alertsSchema(environment),
+    waf: wafSchema(environment),
     ruleWaivers: ruleWaiversSchema(),
   })
     .superRefine(checkServicesAgainstStack)
