@@ -8,6 +8,7 @@ import { AlertTopic } from "./components/alerts";
 import { RedisCache, nodeSettings } from "./components/cache";
 import { arnSuffix, DashboardItem, StackDashboard } from "./components/dashboard";
 import { StackAlarms } from "./components/stack-alarms";
+import { StackKey } from "./components/kms";
 import { Ec2Cluster } from "./components/cluster";
 import { loadStackConfig } from "./components/config";
 import { CACHE_SERVERLESS_DEFAULTS } from "./components/config/caches";
@@ -40,6 +41,25 @@ const provider = new aws.Provider("aws", {
   defaultTags: { tags: stackTags },
 });
 
+// The stack's KMS key comes first: every log group (and the alert topic) is created encrypted with
+// it, and its policy lets CloudWatch Logs and CloudWatch alarms use it (components/kms.ts).
+const stackKey = config.kms.enabled
+  ? new StackKey(
+      "kms",
+      {
+        stack: config.stack,
+        account: aws.getCallerIdentityOutput({}, { provider }).accountId,
+        region: config.region,
+        partition: aws.getPartitionOutput({}, { provider }).partition,
+        deletionWindowDays: config.kms.deletionWindowDays,
+        protect: config.deletionProtection,
+      },
+      { providers: { aws: provider } },
+    )
+  : undefined;
+/** The key every log group of the stack is encrypted with (undefined: CloudWatch Logs' own). */
+const logKmsKeyArn = stackKey?.keyArn;
+
 const network = new PrivateNetwork(
   "network",
   {
@@ -48,6 +68,7 @@ const network = new PrivateNetwork(
     availabilityZones: config.network.availabilityZones,
     natGateways: config.network.natGateways,
     flowLogRetentionDays: config.logRetentionDays,
+    logKmsKeyArn,
   },
   { providers: { aws: provider } },
 );
@@ -58,6 +79,7 @@ const cluster = new Ec2Cluster(
     network,
     ...config.cluster,
     logRetentionDays: config.logRetentionDays,
+    logKmsKeyArn,
     deletionProtection: config.deletionProtection,
     // Default tags do not reach what the Auto Scaling group launches: the cluster copies them.
     tags: stackTags,
@@ -84,6 +106,7 @@ const alerts = new AlertTopic(
     account: aws.getCallerIdentityOutput({}, { provider }).accountId,
     emails: config.alerts.emails,
     httpsEndpoints: config.alerts.httpsEndpoints,
+    kmsKeyArn: stackKey?.keyArn,
   },
   { providers: { aws: provider } },
 );
@@ -141,6 +164,7 @@ const databaseStores = Object.fromEntries(
         network,
         database,
         logRetentionDays: config.logRetentionDays,
+        logKmsKeyArn,
         protect: config.deletionProtection,
       },
       { providers: { aws: provider } },
@@ -157,6 +181,7 @@ const cacheStores = Object.fromEntries(
         cache,
         environment: config.environment,
         logRetentionDays: config.logRetentionDays,
+        logKmsKeyArn,
         protect: config.deletionProtection,
       },
       { providers: { aws: provider } },
@@ -188,6 +213,7 @@ const serviceComponents = Object.entries(config.services).map(
         region: config.region,
         repository: repositories[name]!,
         logRetentionDays: config.logRetentionDays,
+        logKmsKeyArn,
         deletionProtection: config.deletionProtection,
         // ELB.5: access logs where an audit trail matters; dev skips the bucket.
         accessLogs: config.environment === "prod",
@@ -214,6 +240,7 @@ if (config.waf.enabled) {
         serviceComponents.map((s) => [s.containerName, s.operations.loadBalancer!.arn]),
       ),
       logRetentionDays: config.logRetentionDays,
+      logKmsKeyArn,
     },
     { providers: { aws: provider } },
   );
@@ -241,6 +268,7 @@ const workerComponents = Object.entries(config.workers).map(
         ),
         region: config.region,
         logRetentionDays: config.logRetentionDays,
+        logKmsKeyArn,
         queue: queues[name],
         minHealthyPercent: workerDefaults.minHealthyPercent,
         maxHealthyPercent: workerDefaults.maxHealthyPercent,

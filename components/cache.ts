@@ -54,6 +54,12 @@ export interface RedisCacheArgs {
   /** Retention of the slow log's log group (`mode: nodes`). */
   readonly logRetentionDays: number;
   /**
+   * The KMS key that encrypts the slow log's log group (the stack's key, components/kms.ts);
+   * ElastiCache delivers into CloudWatch Logs, which does the encrypting.
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
+  /**
    * Pulumi `protect` and `retainOnDelete` on the cache and its secret (prod).
    * @default false
    */
@@ -184,7 +190,7 @@ export class RedisCache extends pulumi.ComponentResource implements DataStore {
     );
     const slowLog = new aws.cloudwatch.LogGroup(
       `${name}-cache-slow-log`,
-      { retentionInDays: args.logRetentionDays },
+      { retentionInDays: args.logRetentionDays, kmsKeyId: args.logKmsKeyArn },
       { parent: this },
     );
     const group = new aws.elasticache.ReplicationGroup(

@@ -63,6 +63,11 @@ export interface Ec2ClusterArgs {
    */
   readonly logRetentionDays?: number;
   /**
+   * The KMS key that encrypts the ECS Exec log group (the stack's key, components/kms.ts).
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
+  /**
    * Cloud Map namespace for Service Connect.
    * @default "<stack>.vitcord.internal"
    */
@@ -240,6 +245,7 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
       {
         name: `/vitcord/${pulumi.getStack()}/${name}/ecs-exec`,
         retentionInDays: args.logRetentionDays ?? DEV.logRetentionDays,
+        kmsKeyId: args.logKmsKeyArn,
       },
       { parent: this },
     );
@@ -257,7 +263,13 @@ export class Ec2Cluster extends pulumi.ComponentResource implements ClusterRef {
         configuration: {
           executeCommandConfiguration: {
             logging: "OVERRIDE",
-            logConfiguration: { cloudWatchLogGroupName: execLogs.name },
+            logConfiguration: {
+              cloudWatchLogGroupName: execLogs.name,
+              // ECS Exec's "use encryption on the CloudWatch logs", off unless set
+              // (AWS::ECS::Cluster ExecuteCommandLogConfiguration); the CDK's ECS Exec example sets
+              // it with a KMS-encrypted group, as here.
+              ...(args.logKmsKeyArn === undefined ? {} : { cloudWatchEncryptionEnabled: true }),
+            },
           },
         },
         serviceConnectDefaults: { namespace: namespace.arn },

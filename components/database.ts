@@ -36,6 +36,11 @@ export interface PostgresDatabaseArgs {
   /** Days CloudWatch Logs keeps the exported PostgreSQL logs (the stack's retention). */
   readonly logRetentionDays: number;
   /**
+   * The KMS key that encrypts the exported-log groups (the stack's key, components/kms.ts).
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
+  /**
    * Pulumi `protect` and `retainOnDelete` on the instance (the stack's `deletionProtection`).
    * @default false
    */
@@ -118,6 +123,7 @@ export class PostgresDatabase extends pulumi.ComponentResource implements DataSt
           {
             name: rdsLogGroupName(this.identifier, log),
             retentionInDays: args.logRetentionDays,
+            kmsKeyId: args.logKmsKeyArn,
           },
           { parent: this },
         ),

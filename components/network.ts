@@ -30,6 +30,11 @@ export interface PrivateNetworkArgs {
    * @default 14
    */
   readonly flowLogRetentionDays?: number;
+  /**
+   * The KMS key that encrypts the flow-log group (the stack's key, components/kms.ts).
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
 }
 
 /** The AWS services with (free) gateway endpoints; each gets one on the VPC's route tables. */
@@ -120,7 +125,12 @@ export class PrivateNetwork extends pulumi.ComponentResource {
       );
     }
 
-    this.flowLogGroupName = this.createFlowLogs(name, vpc.vpcId, retentionInDays);
+    this.flowLogGroupName = this.createFlowLogs(
+      name,
+      vpc.vpcId,
+      retentionInDays,
+      args.logKmsKeyArn,
+    );
 
     this.registerOutputs({
       vpcId: this.vpcId,
@@ -136,10 +146,13 @@ export class PrivateNetwork extends pulumi.ComponentResource {
     name: string,
     vpcId: pulumi.Output<string>,
     retentionInDays: number,
+    kmsKeyId: pulumi.Input<string> | undefined,
   ): pulumi.Output<string> {
+    // The flow-log service writes through CloudWatch Logs, which encrypts with the key: the
+    // delivery role needs no KMS permission.
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-flow-logs`,
-      { name: `/vitcord/${pulumi.getStack()}/vpc-flow-logs`, retentionInDays },
+      { name: `/vitcord/${pulumi.getStack()}/vpc-flow-logs`, retentionInDays, kmsKeyId },
       { parent: this },
     );
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;

@@ -65,6 +65,11 @@ export interface LoadBalancedServiceArgs {
    */
   readonly execLogGroupArn?: pulumi.Input<string>;
   /**
+   * The KMS key that encrypts the workload's log group (the stack's key, components/kms.ts).
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
+  /**
    * Worker queues this service sends jobs to, by worker name (it is in their `queue.producers`):
    * the task role may send to exactly these, and the container gets each URL as
    * `<WORKER>_QUEUE_URL` (`producerQueueVariable`).
@@ -163,6 +168,7 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         memory: svc.memory,
         port: svc.port,
         logRetentionDays: retentionDays,
+        logKmsKeyArn: args.logKmsKeyArn,
         // A configured `image` in a private ECR registry is pulled with the execution role too.
         repositoryArn: fromRepository
           ? repository.repositoryArn

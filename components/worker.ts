@@ -78,6 +78,11 @@ export interface FargateWorkerArgs {
    * @default undefined
    */
   readonly execLogGroupArn?: pulumi.Input<string>;
+  /**
+   * The KMS key that encrypts the workload's log group (the stack's key, components/kms.ts).
+   * @default undefined (CloudWatch Logs' own encryption)
+   */
+  readonly logKmsKeyArn?: pulumi.Input<string>;
 }
 
 /** The capacity provider strategy: `base` tasks on FARGATE, the rest on FARGATE_SPOT. */
@@ -153,6 +158,7 @@ export class FargateWorker extends pulumi.ComponentResource {
         memory: worker.memory,
         cpuArchitecture: worker.architecture === "arm64" ? "ARM64" : "X86_64",
         logRetentionDays: args.logRetentionDays ?? DEV.logRetentionDays,
+        logKmsKeyArn: args.logKmsKeyArn,
         repositoryArn: args.repositoryArn,
         // The task role may consume exactly this queue, nothing else.
         taskPolicyStatements: [

@@ -17,6 +17,7 @@ import {
 } from "./cost-context";
 import { ALERTING_PRICERS } from "./cost-alerts";
 import { DATA_STORE_PRICERS } from "./cost-data";
+import { KMS_PRICERS } from "./kms";
 import { WAF_PRICERS } from "./cost-waf";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
 import { CURRENCY, DEFAULT_PRICES, PriceTable } from "./price-table";
@@ -277,7 +278,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   [TYPES.bucket]: priceBucket,
   [TYPES.bucketV2]: priceBucket,
   [TYPES.repository]: priceRepository,
-  "aws:kms/key:Key": (key, ctx) => charge(ctx, key, "KMS key", 1, "kms.keyMonth"),
+  ...KMS_PRICERS,
   "aws:secretsmanager/secret:Secret": (secret, ctx) =>
     charge(ctx, secret, "Secrets Manager secret", 1, "secretsmanager.secretMonth"),
   // Parameter Store: a Standard parameter (up to 4 KB) has no charge, an Advanced one is monthly.

@@ -23,6 +23,7 @@ import {
 } from "./resources";
 import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
 import { alertingSummary } from "./alerting";
+import { kmsSummary } from "./kms";
 import { wafSummary } from "./waf";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
@@ -41,6 +42,7 @@ export type ComponentKind =
   | "worker"
   | "operations"
   | "alerts"
+  | "encryption"
   | "firewall"
   | DataStoreKind
   | "other";
@@ -154,6 +156,8 @@ function summarize(
   if (firewall !== undefined) return { kind: "firewall", summary: firewall };
   const alerting = alertingSummary(all, members);
   if (alerting !== undefined) return { kind: "alerts", summary: alerting };
+  const kms = kmsSummary(all, members);
+  if (kms !== undefined) return { kind: "encryption", summary: kms };
   const parameters = ofType(members, "aws:ssm/parameter:Parameter");
   if (owner.type === "vitcord:ops:OperationsManifest" && parameters.length > 0) {
     return { kind: "operations", summary: operationsSummary(parameters) };

@@ -120,7 +120,11 @@ describe("Ec2Cluster", () => {
         assert.deepEqual(inputs(run, CLUSTER).configuration, {
           executeCommandConfiguration: {
             logging: "OVERRIDE",
-            logConfiguration: { cloudWatchLogGroupName: group.state.name },
+            logConfiguration: {
+              cloudWatchLogGroupName: group.state.name,
+              // Prod's group is encrypted with the stack's KMS key (tests/kms.test.ts).
+              ...(run === prod ? { cloudWatchEncryptionEnabled: true } : {}),
+            },
           },
         });
       }

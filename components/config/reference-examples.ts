@@ -123,6 +123,16 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
     },
   },
   {
+    key: "vitcord-infra:kms",
+    caption:
+      "A dev stack that encrypts its log groups and alert topic with a key of its own, as prod does by default ($1 a month plus requests), deleted 7 days after the stack stops declaring it.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:kms": { enabled: true, deletionWindowDays: 7 },
+    },
+  },
+  {
     key: "vitcord-infra:services",
     caption:
       "A dev web service that serves HTTP on its load balancer's address from a public image, scaling on CPU.",

@@ -4,6 +4,7 @@ import { alertsSchema } from "./alerts";
 import { cachesSchema } from "./caches";
 import { clusterSchema } from "./cluster";
 import { databasesSchema } from "./databases";
+import { kmsSchema } from "./kms";
 import { networkSchema } from "./network";
 import { registrySchema } from "./registry";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
@@ -73,6 +74,7 @@ function buildStackSchema(environment: Environment) {
     alerts: alertsSchema(environment),
     waf: wafSchema(environment),
     ruleWaivers: ruleWaiversSchema(),
+    kms: kmsSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
     .superRefine(checkWorkerRepositories)

@@ -203,6 +203,13 @@ export function resourceState(
           arn: `arn:aws:logs:${context.region}:${STAND_IN_ACCOUNT_ID}:log-group:${physicalName}`,
         },
       };
+    case "aws:kms/key:Key": {
+      // KMS names a key by a UUID: the ARN ends in it, and an alias targets it.
+      const h = shortHash(name, 32);
+      const keyId = `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+      const keyArn = `arn:aws:kms:${context.region}:${STAND_IN_ACCOUNT_ID}:key/${keyId}`;
+      return { id: keyId, state: { ...base, keyId, arn: keyArn } };
+    }
     case "aws:iam/role:Role":
       return {
         id: physicalName,
