@@ -25,7 +25,7 @@ export function kmsSchema(environment: Environment) {
     enabled: booleanFlag
       .default(defaults.enabled)
       .describe(
-        `Create the stack's customer-managed KMS key (\`alias/vitcord-<stack>\`, yearly rotation) and encrypt every log group of the stack and the alert topic with it. $1 a month plus requests. Default: ${KMS_DEFAULTS.dev.enabled} in dev, ${KMS_DEFAULTS.prod.enabled} in prod.`,
+        "Create the stack's customer-managed KMS key (`alias/vitcord-<stack>`, yearly rotation) and encrypt every log group of the stack and the alert topic with it (rule VIT-LOG-02). $1 a month plus requests.",
       ),
     deletionWindowDays: intInRange(
       KMS_DELETION_WINDOW_MIN_DAYS,
