@@ -23,10 +23,14 @@ import { OperationsManifest, WorkloadSource } from "./components/operations-mani
 import { FargateWorker, workerImage } from "./components/worker";
 import { WorkerQueue, workerQueues } from "./components/worker-queue";
 import { LoadBalancedService } from "./components/web-service";
+import { OffHours } from "./components/schedule";
+import { activeSchedule } from "./components/config/schedule";
 import { WebFirewall } from "./components/waf";
 
 // Validation comes first: on a bad config this throws one message and no resource is declared.
 const config = loadStackConfig();
+// Issue 16: dev sleeps outside working hours (components/schedule.ts); undefined: always on.
+const offHours = activeSchedule(config.schedule);
 
 // One explicit provider carries the region and the tags every resource gets.
 const stackTags: Record<string, string> = {
@@ -223,6 +227,7 @@ const serviceComponents = Object.entries(config.services).map(
         ),
         grants: grantsFor(name, service.uses),
         alarms: alarmTarget,
+        offHours: offHours !== undefined,
       },
       { providers: { aws: provider } },
     ),
@@ -278,6 +283,36 @@ const workerComponents = Object.entries(config.workers).map(
       { providers: { aws: provider } },
     ),
 );
+
+// Off hours: every ECS service, the cluster's instances and the RDS databases sleep and wake on
+// the schedule; DynamoDB on-demand tables and serverless caches cost nothing idle beyond storage.
+const scheduledWorkloads = [...serviceComponents, ...workerComponents].flatMap((w) =>
+  w.scalableTarget === undefined
+    ? []
+    : [{ name: w.containerName, target: w.scalableTarget, ...w.awakeTasks }],
+);
+if (offHours !== undefined) {
+  new OffHours(
+    "schedule",
+    {
+      stack: config.stack,
+      schedule: offHours,
+      account: aws.getCallerIdentityOutput({}, { provider }).accountId,
+      workloads: scheduledWorkloads,
+      cluster: {
+        autoScalingGroupName: cluster.autoScalingGroupName,
+        minSize: config.cluster.minSize,
+        maxSize: config.cluster.maxSize,
+      },
+      databases: Object.entries(databaseStores).map(([name, db]) => ({
+        name,
+        identifier: db.identifier,
+        arn: db.instance.arn,
+      })),
+    },
+    { providers: { aws: provider } },
+  );
+}
 
 // The alarms outside the web services (cluster, running tasks, worker queues, data stores), and the
 // stack's dashboard.
@@ -422,6 +457,22 @@ new OperationsManifest(
       clientSecurityGroupId: cluster.serviceConnectClientSecurityGroupId,
     },
     privateSubnetIds: network.privateSubnetIds,
+    ...(offHours === undefined
+      ? {}
+      : {
+          schedule: cluster.autoScalingGroupName.apply((autoScalingGroupName) => ({
+            timezone: config.schedule.timezone,
+            wake: config.schedule.wake,
+            sleep: config.schedule.sleep,
+            autoScalingGroupName,
+            clusterMinSize: config.cluster.minSize,
+            clusterMaxSize: config.cluster.maxSize,
+            workloads: Object.fromEntries(
+              scheduledWorkloads.map((w) => [w.name, { min: w.min, max: w.max }]),
+            ),
+            databaseIdentifiers: Object.values(databaseStores).map((db) => db.identifier),
+          })),
+        }),
     workloads: Object.fromEntries<WorkloadSource>([
       ...serviceComponents.map((service) => [service.containerName, service.operations] as const),
       ...workerComponents.map((worker) => {

@@ -1,8 +1,11 @@
+import { ApplicationAutoScalingClient } from "@aws-sdk/client-application-auto-scaling";
+import { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { ECRClient } from "@aws-sdk/client-ecr";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { RDSClient } from "@aws-sdk/client-rds";
 import { Route53Client } from "@aws-sdk/client-route-53";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
@@ -23,6 +26,12 @@ export interface AwsClients {
   readonly ssm: SSMClient;
   /** The maintenance rules on the services' listeners, and target health (`ps`). */
   readonly elbv2: ElasticLoadBalancingV2Client;
+  /** `wake`/`sleep`: the ECS services' scalable targets. */
+  readonly applicationAutoScaling: ApplicationAutoScalingClient;
+  /** `wake`/`sleep`: the cluster's Auto Scaling group. */
+  readonly autoScaling: AutoScalingClient;
+  /** `wake`/`sleep`: start and stop the databases. */
+  readonly rds: RDSClient;
 }
 
 /** Makes the clients for a stack's region; tests use the real one under aws-sdk-client-mock. */
@@ -37,6 +46,9 @@ export const createAwsClients: AwsClientFactory = (region) => ({
   route53: new Route53Client({ region }),
   ssm: new SSMClient({ region }),
   elbv2: new ElasticLoadBalancingV2Client({ region }),
+  applicationAutoScaling: new ApplicationAutoScalingClient({ region }),
+  autoScaling: new AutoScalingClient({ region }),
+  rds: new RDSClient({ region }),
 });
 
 /**

@@ -25,6 +25,7 @@ import {
   rollbackCommand,
 } from "./release";
 import { registerRuntimeCommands } from "./runtime-commands";
+import { registerScheduleCommands } from "./schedule";
 import { initCommand } from "./workspace";
 
 const DESCRIPTIONS: Record<StackCommand, string> = {
@@ -195,6 +196,7 @@ export function buildProgram(ctx: CliContext, setExitCode: (code: number) => voi
   registerObserveCommands(program, ctx, run);
   registerRuntimeCommands(program, ctx, run);
   registerConfigCommands(program, ctx, run);
+  registerScheduleCommands(program, ctx, run);
   return program;
 }
 

@@ -12,6 +12,7 @@ import {
   opsManifestParameterName,
   opsManifestSchema,
   opsWorkloadParameterName,
+  ScheduleManifest,
   splitManifest,
   WorkloadManifest,
 } from "./ops-manifest";
@@ -179,6 +180,11 @@ export interface OperationsManifestArgs {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Every service and worker by name: each component's `operations`. */
   readonly workloads: Readonly<Record<string, WorkloadSource>>;
+  /**
+   * The stack's off hours, for the CLI's `wake` and `sleep`.
+   * @default undefined (the stack runs around the clock)
+   */
+  readonly schedule?: pulumi.Input<ScheduleManifest>;
 }
 
 /**
@@ -202,8 +208,9 @@ export class OperationsManifest extends pulumi.ComponentResource {
         cluster: args.cluster,
         privateSubnetIds: args.privateSubnetIds,
         workloads: args.workloads,
+        schedule: args.schedule,
       })
-      .apply(({ account, cluster, privateSubnetIds, workloads }) =>
+      .apply(({ account, cluster, privateSubnetIds, workloads, schedule }) =>
         splitManifest(
           validManifest({
             version: OPS_MANIFEST_VERSION,
@@ -213,6 +220,7 @@ export class OperationsManifest extends pulumi.ComponentResource {
             account,
             cluster,
             privateSubnetIds,
+            ...(schedule === undefined ? {} : { schedule }),
             workloads: Object.fromEntries(
               Object.entries(workloads).map(([workload, facts]) => [
                 workload,

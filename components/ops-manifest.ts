@@ -105,6 +105,28 @@ export const workloadManifestSchema = z.strictObject({
   loadBalancer: loadBalancerManifestSchema.optional(),
 });
 
+/**
+ * A stack's off hours (`vitcord-infra:schedule`, components/schedule.ts): what `wake` and `sleep`
+ * change now, with the AWS SDK alone.
+ */
+export const scheduleManifestSchema = z.strictObject({
+  timezone: nonEmpty,
+  /** As the stack file says them: "Mon-Fri 08:00". */
+  wake: nonEmpty,
+  sleep: nonEmpty,
+  /** The cluster's Auto Scaling group, and the sizes it wakes to. */
+  autoScalingGroupName: nonEmpty,
+  clusterMinSize: z.number().int().min(0),
+  clusterMaxSize: z.number().int().min(0),
+  /** Each ECS service's task range while awake (its scalable target's min and max), by workload. */
+  workloads: z.record(
+    z.string(),
+    z.strictObject({ min: z.number().int().min(0), max: z.number().int().min(0) }),
+  ),
+  /** The RDS instance identifiers the schedule stops and starts. */
+  databaseIdentifiers: z.array(nonEmpty),
+});
+
 /** The stack's parameter: everything but the workloads' entries, which it lists by name. */
 const stackFields = {
   version: z.literal(OPS_MANIFEST_VERSION),
@@ -121,6 +143,8 @@ const stackFields = {
     clientSecurityGroupId: nonEmpty,
   }),
   privateSubnetIds: z.array(nonEmpty).min(1),
+  /** Absent: the stack runs around the clock (`wake`/`sleep` refuse it). */
+  schedule: scheduleManifestSchema.optional(),
 };
 
 /** The value of `/vitcord/<stack>/ops`: the stack and the names of its workloads' parameters. */
@@ -142,6 +166,7 @@ export type LoadBalancerManifest = z.output<typeof loadBalancerManifestSchema>;
 export type WorkloadManifest = z.output<typeof workloadManifestSchema>;
 export type OpsManifest = z.output<typeof opsManifestSchema>;
 export type OpsStackPart = z.output<typeof opsStackPartSchema>;
+export type ScheduleManifest = z.output<typeof scheduleManifestSchema>;
 
 /** The manifest as its parameters hold it: the stack's part, and each workload's entry by name. */
 export function splitManifest(manifest: OpsManifest): {

@@ -88,6 +88,12 @@ export interface LoadBalancedServiceArgs {
    * @default undefined (no alarms)
    */
   readonly alarms?: AlarmTarget;
+  /**
+   * The stack has an off-hours schedule (components/schedule.ts): a service without autoscaling
+   * gets a scalable target too (min = max = desiredCount) for the schedule's actions to act on.
+   * @default false
+   */
+  readonly offHours?: boolean;
 }
 
 /**
@@ -116,6 +122,10 @@ export class LoadBalancedService extends pulumi.ComponentResource {
   public readonly taskDefinitionArn: pulumi.Output<string>;
   /** What the operations manifest records of this service (components/operations-manifest.ts). */
   public readonly operations: WorkloadSource;
+  /** The Application Auto Scaling target of its task count, when it autoscales or has off hours. */
+  public readonly scalableTarget?: aws.appautoscaling.Target;
+  /** Its task range while awake: autoscaling's min and max, or desiredCount for both. */
+  public readonly awakeTasks: { readonly min: number; readonly max: number };
 
   constructor(name: string, args: LoadBalancedServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:service:LoadBalancedService", name, args, opts);
@@ -270,6 +280,11 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         : pulumi.interpolate`https://${host}`;
 
     const autoscaling = svc.autoscaling;
+    // With off hours a fixed-size service is scaled too: its own target, min = max = its count.
+    const scaling =
+      autoscaling ??
+      (args.offHours === true ? { min: svc.desiredCount, max: svc.desiredCount } : undefined);
+    this.awakeTasks = scaling ?? { min: svc.desiredCount, max: svc.desiredCount };
     // The cluster's EC2 capacity provider, never launchType: managed scaling adds instances.
     const capacityProviderStrategy = pulumi
       .output(args.cluster.capacityProviderName)
@@ -346,7 +361,8 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         enableEcsManagedTags: true,
         waitForSteadyState: true,
       },
-      ecsServiceOptions(autoscaling !== undefined, {
+      // Under a scalable target ECS's desiredCount is the target's: deploys leave it alone.
+      ecsServiceOptions(scaling !== undefined, {
         parent: this,
         dependsOn: [...listeners, ...serviceAlarms.alarms],
         // Its Service Connect discovery name is fixed: a replacement created beside the old
@@ -382,8 +398,15 @@ export class LoadBalancedService extends pulumi.ComponentResource {
       },
     };
 
-    if (autoscaling !== undefined) {
-      this.autoscaling(name, args.cluster, service, autoscaling, alb, targetGroup);
+    if (scaling !== undefined) {
+      this.scalableTarget = this.autoscaling(
+        name,
+        args.cluster,
+        service,
+        scaling,
+        alb,
+        targetGroup,
+      );
     }
 
     this.registerOutputs({
@@ -403,10 +426,11 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     name: string,
     cluster: ClusterRef,
     service: aws.ecs.Service,
-    scaling: NonNullable<ServiceConfig["autoscaling"]>,
+    scaling: Pick<NonNullable<ServiceConfig["autoscaling"]>, "min" | "max"> &
+      Partial<Pick<NonNullable<ServiceConfig["autoscaling"]>, "cpuTarget" | "requestsPerTarget">>,
     alb: aws.lb.LoadBalancer,
     targetGroup: aws.lb.TargetGroup,
-  ): void {
+  ): aws.appautoscaling.Target {
     const target = new aws.appautoscaling.Target(
       `${name}-scaling`,
       {
@@ -447,5 +471,6 @@ export class LoadBalancedService extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    return target;
   }
 }

@@ -133,6 +133,10 @@ export class FargateWorker extends pulumi.ComponentResource {
   public readonly queueArn?: pulumi.Output<string>;
   /** What the operations manifest records of this worker (components/operations-manifest.ts). */
   public readonly operations: WorkloadSource;
+  /** The Application Auto Scaling target of its task count (off hours act on it too). */
+  public readonly scalableTarget: aws.appautoscaling.Target;
+  /** Its task range while awake: autoscaling's min and max. */
+  public readonly awakeTasks: { readonly min: number; readonly max: number };
 
   constructor(name: string, args: FargateWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:service:FargateWorker", name, args, opts);
@@ -266,7 +270,14 @@ export class FargateWorker extends pulumi.ComponentResource {
       ecsServiceOptions(true, { parent: this }),
     );
 
-    this.scale(name, worker, args.cluster.clusterName, service.name, queue?.name);
+    this.scalableTarget = this.scale(
+      name,
+      worker,
+      args.cluster.clusterName,
+      service.name,
+      queue?.name,
+    );
+    this.awakeTasks = { min: worker.autoscaling.min, max: worker.autoscaling.max };
 
     this.serviceName = service.name;
     this.taskDefinitionFamily = task.family;
@@ -315,7 +326,7 @@ export class FargateWorker extends pulumi.ComponentResource {
     clusterName: pulumi.Input<string>,
     serviceName: pulumi.Output<string>,
     queueName: pulumi.Input<string> | undefined,
-  ): void {
+  ): aws.appautoscaling.Target {
     const target = new aws.appautoscaling.Target(
       `${name}-scaling`,
       {
@@ -352,7 +363,7 @@ export class FargateWorker extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    if (queueName === undefined || worker.queue === undefined) return;
+    if (queueName === undefined || worker.queue === undefined) return target;
 
     const steps = backlogScaling(worker.queue.backlogPerTask);
     // Out on the waiting messages; in only when nothing waits and nothing is in flight.
@@ -406,6 +417,7 @@ export class FargateWorker extends pulumi.ComponentResource {
         { parent: this },
       );
     }
+    return target;
   }
 }
 

@@ -6,6 +6,7 @@
  */
 import { charge, Context, unpriced } from "./cost-context";
 import { list, num, obj, RecordedResource, str } from "./resources";
+import { runningHours } from "./schedule";
 
 export const DATA_TYPES = {
   dbInstance: "aws:rds/instance:Instance",
@@ -21,7 +22,8 @@ const FREE_PERFORMANCE_INSIGHTS_DAYS = 7;
 const SERVERLESS_MINIMUM_GB: Readonly<Record<string, number>> = { valkey: 0.1, redis: 1 };
 
 function priceDatabase(db: RecordedResource, ctx: Context): void {
-  const hours = ctx.assumptions.hoursPerMonth;
+  // A stopped instance bills its storage, not its hours (off hours, plan/schedule.ts).
+  const hours = runningHours(ctx.resources, db, ctx.assumptions.hoursPerMonth);
   const engine = str(db.inputs.engine) ?? "postgres";
   const instanceClass = str(db.inputs.instanceClass);
   const multiAz = db.inputs.multiAz === true;

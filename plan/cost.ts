@@ -20,6 +20,7 @@ import { DATA_STORE_PRICERS } from "./cost-data";
 import { KMS_PRICERS } from "./kms";
 import { WAF_PRICERS } from "./cost-waf";
 import { FREE_TYPES, UNPRICED_REASONS } from "./free-types";
+import { runningHours } from "./schedule";
 import { CURRENCY, DEFAULT_PRICES, PriceTable } from "./price-table";
 import {
   availabilityZoneCount,
@@ -100,7 +101,9 @@ function priceLoadBalancer(lb: RecordedResource, ctx: Context): void {
 
 function priceAutoscalingGroup(group: RecordedResource, ctx: Context): void {
   const plan = instancePlan(ctx.resources, group);
-  const hours = ctx.assumptions.hoursPerMonth;
+  // Off hours take the group to 0 instances; their root volumes go with them (deleteOnTermination).
+  const hours = runningHours(ctx.resources, group, ctx.assumptions.hoursPerMonth);
+  const volumeShare = hours / ctx.assumptions.hoursPerMonth;
   const type = plan.instanceTypes[0];
   if (type === undefined) {
     unpriced(ctx, group, "EC2 instances: no instance type found on the group or its template");
@@ -136,16 +139,22 @@ function priceAutoscalingGroup(group: RecordedResource, ctx: Context): void {
       continue;
     }
     const each = `EBS ${kind} ${volume.sizeGiB} GiB × ${plan.count} instances`;
-    charge(ctx, group, each, volume.sizeGiB * plan.count, `ebs.${kind}.gbMonth`);
+    charge(ctx, group, each, volume.sizeGiB * plan.count * volumeShare, `ebs.${kind}.gbMonth`);
     if (kind === "gp3") {
       const iops = Math.max(0, (volume.iops ?? 3000) - 3000);
       const throughput = Math.max(0, (volume.throughput ?? 125) - 125);
-      charge(ctx, group, `${each}, IOPS above 3,000`, iops * plan.count, "ebs.gp3.iopsMonth");
+      charge(
+        ctx,
+        group,
+        `${each}, IOPS above 3,000`,
+        iops * plan.count * volumeShare,
+        "ebs.gp3.iopsMonth",
+      );
       charge(
         ctx,
         group,
         `${each}, MB/s above 125`,
-        throughput * plan.count,
+        throughput * plan.count * volumeShare,
         "ebs.gp3.throughputMonth",
       );
     }
@@ -161,7 +170,7 @@ function priceService(service: RecordedResource, ctx: Context): string | void {
     unpriced(ctx, service, "Fargate tasks: the task definition's cpu/memory are unknown");
     return;
   }
-  const hours = ctx.assumptions.hoursPerMonth;
+  const hours = runningHours(ctx.resources, service, ctx.assumptions.hoursPerMonth);
   const arch = size.arm ? "arm" : "x86";
   const shape = `${trim(size.vcpu)} vCPU / ${trim(size.memoryMiB / 1024)} GB ${size.arm ? "ARM64" : "x86"}`;
   const storage = Math.max(

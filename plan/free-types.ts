@@ -67,6 +67,11 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:sns/topicSubscription:TopicSubscription": "priced with its topic",
   "aws:route53/record:Record":
     "records have no charge of their own (alias queries to AWS are free)",
+  // Off hours (components/schedule.ts): the schedulers are free at this volume.
+  "aws:appautoscaling/scheduledAction:ScheduledAction": "Application Auto Scaling has no charge",
+  "aws:autoscaling/schedule:Schedule": "EC2 Auto Scaling has no charge",
+  "aws:scheduler/schedule:Schedule":
+    "EventBridge Scheduler bills $1.00 per million invocations beyond 14 million free a month (cloudburn.io, March 2026); these make about 44",
   // The web ACL carries the WAF charges (plan/cost-waf.ts).
   "aws:wafv2/webAclAssociation:WebAclAssociation": "priced with its web ACL",
   "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration":

@@ -8,6 +8,7 @@ import { ConfigError, parseStackConfig } from "../components/config";
 import { readStackConfig } from "../components/config/stack-files";
 import { RecordedResource, synthesize } from "./engine/synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
+import { PlanSchedule, planSchedule, scheduleAssumption } from "./schedule";
 import { CostEstimate, estimateCost } from "./cost";
 import { renderCost } from "./cost-text";
 import { estimateHeroku, HerokuEstimate } from "./heroku";
@@ -49,7 +50,11 @@ export interface PlanDocument {
   readonly inventory: Inventory;
   readonly cost: CostEstimate;
   readonly heroku: HerokuEstimate;
-  readonly assumptions: Assumptions & { readonly statements: string[] };
+  /** `schedule`: the stack's off hours, when it has them (plan/schedule.ts). */
+  readonly assumptions: Assumptions & {
+    readonly statements: string[];
+    readonly schedule?: PlanSchedule;
+  };
   /** The security and reliability rules over these resources (rules/). */
   readonly rules: RulesReport;
 }
@@ -107,7 +112,7 @@ export function buildPlan(input: PlanInput): PlanDocument {
     inventory: buildInventory(resources),
     cost: estimateCost(resources, { region: input.region, assumptions, prices: input.prices }),
     heroku: estimateHeroku(resources),
-    assumptions: { ...assumptions, statements: describeAssumptions(assumptions) },
+    assumptions: withSchedule(assumptions, planSchedule(resources, assumptions.hoursPerMonth)),
     rules: planRules(resources, input.environment, input.waivers, input.today),
   };
 }
@@ -146,6 +151,20 @@ export async function planStack(
     today: options.today,
   });
   return { plan, resources: synthesis.resources };
+}
+
+/** The assumptions with the stack's off hours, which price its scheduled resources' hours. */
+function withSchedule(
+  assumptions: Assumptions,
+  schedule: PlanSchedule | undefined,
+): PlanDocument["assumptions"] {
+  const statements = describeAssumptions(assumptions);
+  if (schedule === undefined) return { ...assumptions, statements };
+  return {
+    ...assumptions,
+    schedule,
+    statements: [...statements, scheduleAssumption(schedule, assumptions.hoursPerMonth)],
+  };
 }
 
 /** The rule results: the counts, then each violation with its rule, resource and message. */

@@ -24,6 +24,7 @@ import {
 import { dataStoreOf, DataStoreKind, dataStoreSummary, dataStoreUsers } from "./data-stores";
 import { alertingSummary } from "./alerting";
 import { kmsSummary } from "./kms";
+import { OFF_HOURS_TYPE, scheduleSummary } from "./schedule";
 import { wafSummary } from "./waf";
 import { describeImage, WorkloadImage, workloadImages } from "./images";
 import { pack, wrap } from "./text";
@@ -43,6 +44,7 @@ export type ComponentKind =
   | "operations"
   | "alerts"
   | "encryption"
+  | "schedule"
   | "firewall"
   | DataStoreKind
   | "other";
@@ -154,6 +156,8 @@ function summarize(
   }
   const firewall = wafSummary(all, members);
   if (firewall !== undefined) return { kind: "firewall", summary: firewall };
+  if (owner.type === OFF_HOURS_TYPE)
+    return { kind: "schedule", summary: scheduleSummary(all, members) };
   const alerting = alertingSummary(all, members);
   if (alerting !== undefined) return { kind: "alerts", summary: alerting };
   const kms = kmsSummary(all, members);

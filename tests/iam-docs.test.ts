@@ -6,11 +6,14 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as applicationAutoscaling from "@aws-sdk/client-application-auto-scaling";
+import * as autoscaling from "@aws-sdk/client-auto-scaling";
 import * as logs from "@aws-sdk/client-cloudwatch-logs";
 import * as ecr from "@aws-sdk/client-ecr";
 import * as ecs from "@aws-sdk/client-ecs";
 import * as elasticloadbalancing from "@aws-sdk/client-elastic-load-balancing-v2";
 import * as iam from "@aws-sdk/client-iam";
+import * as rds from "@aws-sdk/client-rds";
 import * as route53 from "@aws-sdk/client-route-53";
 import * as ssm from "@aws-sdk/client-ssm";
 import * as sts from "@aws-sdk/client-sts";
@@ -97,6 +100,7 @@ describe("docs/iam: the deploying identities' policies", () => {
     assert.deepEqual(list(pass.Condition?.StringEquals?.["iam:PassedToService"] ?? []).sort(), [
       "ec2.amazonaws.com",
       "ecs-tasks.amazonaws.com",
+      "scheduler.amazonaws.com",
       "vpc-flow-logs.amazonaws.com",
     ]);
   });
@@ -172,6 +176,9 @@ describe("docs/iam: the deploying identities' policies", () => {
       iam,
       route53,
       ecr,
+      "application-autoscaling": applicationAutoscaling,
+      autoscaling,
+      rds,
     };
     function actionsOf(files: readonly string[]): string[] {
       const actions = new Set<string>();

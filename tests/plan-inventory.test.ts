@@ -58,7 +58,15 @@ describe("plan: inventory", () => {
         "alerts:alerts",
         "dashboard:alerts",
         "ops:operations",
+        // Issue 16: dev's off hours.
+        "schedule:schedule",
       ],
+    );
+    assert.equal(
+      components.find((c) => c.kind === "schedule")?.summary,
+      "off hours: wakes Mon-Fri 08:00, sleeps Mon-Fri 20:00 (Europe/Madrid), 60 h a week; asleep: " +
+        "api, notifications, jobs to 0 tasks (6 Application Auto Scaling actions); the cluster to 0 " +
+        "instances (2 EC2 Auto Scaling actions); RDS main stopped (2 EventBridge Scheduler schedules)",
     );
     assert.equal(
       components.find((c) => c.kind === "queue")?.summary,

@@ -7,6 +7,7 @@ import { ecrLifecyclePolicy, repositoryPullPolicy } from "../components/registry
 import { ProgramRun, RecordedResource, runInvalid, runProgram } from "./harness";
 import { IDLE_TIMEOUT_DEFAULT_SECONDS } from "../components/config/service";
 import { DENY_IAM_CHANGES } from "../components/iam";
+import { ecsServiceOptions } from "../components/options";
 
 const SERVICE = "vitcord:service:LoadBalancedService";
 const ALB = "aws:lb/loadBalancer:LoadBalancer";
@@ -746,10 +747,13 @@ describe("LoadBalancedService", () => {
   });
 
   describe("autoscaling", () => {
-    it("has no scaling in dev, where the stack sets none", () => {
+    it("has no scaling policy in dev, where the stack sets none; off hours get a fixed target", () => {
       for (const name of ["api", "notifications"]) {
         const view = new ServiceView(dev, name);
-        assert.equal(view.all(SCALING_TARGET).length + view.all(SCALING_POLICY).length, 0);
+        assert.equal(view.all(SCALING_POLICY).length, 0);
+        // Issue 16: dev's schedule scales each service to 0 and back through this target.
+        const target = view.one(SCALING_TARGET);
+        assert.deepEqual([target.inputs.minCapacity, target.inputs.maxCapacity], [1, 1]);
       }
     });
 
@@ -997,10 +1001,12 @@ describe("LoadBalancedService resource options", () => {
     }
   });
 
-  it("leaves the desired count to autoscaling where it is on, and nowhere else", async () => {
+  it("leaves the desired count to the scalable target: autoscaling's, or off hours' (dev)", async () => {
     const service = (run: ProgramRun) => new ServiceView(run, "api").one(ECS_SERVICE);
     assert.deepEqual(service(await runProgram("prod")).ignoreChanges, ["desiredCount"]);
-    assert.deepEqual(service(await runProgram("dev")).ignoreChanges, []);
+    assert.deepEqual(service(await runProgram("dev")).ignoreChanges, ["desiredCount"]);
+    // Without a target ECS's desiredCount is the config's: deploys set it.
+    assert.deepEqual(ecsServiceOptions(false).ignoreChanges, []);
   });
 
   it("replaces an ECS service by deleting the old one first (its Service Connect name is fixed)", async () => {

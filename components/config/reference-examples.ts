@@ -242,6 +242,20 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
       },
     },
   },
+  {
+    key: "vitcord-infra:schedule",
+    caption:
+      "A dev stack for a team in New York: awake weekdays 07:30–19:00 New York time (daylight saving followed), asleep nights and weekends (no task, no instance, the databases stopped). `enabled: false` keeps a dev stack up around the clock.",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:schedule": {
+        timezone: "America/New_York",
+        wake: "Mon-Fri 07:30",
+        sleep: "Mon-Fri 19:00",
+      },
+    },
+  },
 ];
 
 /**

@@ -7,6 +7,7 @@ import { databasesSchema } from "./databases";
 import { kmsSchema } from "./kms";
 import { networkSchema } from "./network";
 import { registrySchema } from "./registry";
+import { scheduleSchema } from "./schedule";
 import { checkServicesAgainstStack, servicesSchema } from "./service";
 import { booleanFlag, oneOf, strictObject, tagMap } from "./schema-helpers";
 import { tablesSchema } from "./tables";
@@ -74,6 +75,7 @@ function buildStackSchema(environment: Environment) {
     alerts: alertsSchema(environment),
     waf: wafSchema(environment),
     ruleWaivers: ruleWaiversSchema(),
+    schedule: scheduleSchema(environment),
     kms: kmsSchema(environment),
   })
     .superRefine(checkServicesAgainstStack)
