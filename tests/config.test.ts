@@ -164,7 +164,7 @@ describe("stack config", () => {
         logRetention: 7,
       });
       assert.deepEqual([...list].sort(), [
-        "vitcord-infra:logRetention: unknown key; allowed keys here: environment, logRetentionDays, deletionProtection, tags, network, cluster, registry, workers, services, databases, tables, caches, alerts, waf, ruleWaivers, kms",
+        "vitcord-infra:logRetention: unknown key; allowed keys here: environment, logRetentionDays, deletionProtection, tags, network, cluster, registry, workers, services, databases, tables, caches, alerts, waf, ruleWaivers, schedule, kms",
         "vitcord-infra:network.natGateway: unknown key; allowed keys here: cidr, availabilityZones, natGateways",
       ]);
     });
