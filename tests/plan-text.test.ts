@@ -137,8 +137,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 159);
-    assert.equal(prodJson.inventory.resourceCount, 144);
+    assert.equal(prodJson.resources.length, 168);
+    assert.equal(prodJson.inventory.resourceCount, 151);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
@@ -210,7 +210,7 @@ describe("plan text: fits a terminal", function () {
         `\nMonthly cost estimate (USD, ap-southeast-2, list prices): $0.00 + ${unpriced} unpriced items — INCOMPLETE\n` +
           "  The price table has no ap-southeast-2 price for NAT gateways, public IPv4, CloudWatch Logs, EC2\n" +
           "  instances, EBS volumes, RDS, Secrets Manager, DynamoDB, load balancers, S3 storage, CloudWatch\n" +
-          `  alarms/dashboards and Fargate: ${missingItems} items are not in the total.\n`,
+          `  alarms/dashboards, Fargate, KMS keys and WAF: ${missingItems} items are not in the total.\n`,
       ),
       text,
     );
