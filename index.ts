@@ -71,6 +71,8 @@ const network = new PrivateNetwork(
     cidr: config.network.cidr,
     availabilityZones: config.network.availabilityZones,
     natGateways: config.network.natGateways,
+    natInstanceType: config.network.natInstanceType,
+    tags: stackTags,
     flowLogRetentionDays: config.logRetentionDays,
     logKmsKeyArn,
   },

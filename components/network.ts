@@ -1,8 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
-import { ENVIRONMENT_DEFAULTS, NatStrategy, parseCidr, subnetLayout } from "./config";
+import {
+  ENVIRONMENT_DEFAULTS,
+  NatInstanceType,
+  NatStrategy,
+  parseCidr,
+  subnetLayout,
+} from "./config";
 import { policyDocument, serviceTrustPolicy } from "./iam";
+import { NatInstance } from "./nat-instance";
 
 const DEV = ENVIRONMENT_DEFAULTS.dev;
 
@@ -21,10 +28,21 @@ export interface PrivateNetworkArgs {
   readonly availabilityZones?: number;
   /**
    * `single`: one NAT gateway for the whole VPC (cheap, one AZ's failure cuts egress);
-   * `perAz`: one per availability zone (each AZ keeps its egress on its own).
+   * `perAz`: one per availability zone (each AZ keeps its egress on its own);
+   * `instance`: one NAT instance (components/nat-instance.ts) for the whole VPC, dev only.
    * @default "single"
    */
   readonly natGateways?: NatStrategy;
+  /**
+   * The NAT instance's type (`natGateways: instance` only).
+   * @default "t4g.nano"
+   */
+  readonly natInstanceType?: NatInstanceType;
+  /**
+   * The stack's tags, for what the NAT instance's group launches (`natGateways: instance` only).
+   * @default {}
+   */
+  readonly tags?: Readonly<Record<string, string>>;
   /**
    * Days to keep the VPC flow logs.
    * @default 14
@@ -40,18 +58,42 @@ export interface PrivateNetworkArgs {
 /** The AWS services with (free) gateway endpoints; each gets one on the VPC's route tables. */
 export const GATEWAY_ENDPOINT_SERVICES = ["s3", "dynamodb"] as const;
 
-/** Maps our config vocabulary onto awsx's NAT strategies. */
+/**
+ * Maps our config vocabulary onto awsx's NAT strategies. `instance` is awsx's `None`: its private
+ * subnets still get their own route tables, with no default route (awsx/ec2/vpc.ts creates the
+ * private subnet's NAT route only when the strategy is not "none"); the NAT instance adds it.
+ */
 export const AWSX_NAT_STRATEGY: Readonly<
   Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy>
 > = {
   single: "Single",
   perAz: "OnePerAz",
+  instance: "None",
 };
 
 /**
- * A VPC whose workloads live in private subnets: they reach the internet through NAT gateways and
- * each other inside the VPC, and nothing on the internet can open a connection to them. Public
- * subnets hold only the load balancers and the NAT gateways.
+ * The ids of the route tables awsx made for the private subnets, which it tags `SubnetType:
+ * Private` (awsx/ec2/vpc.ts gives every subnet its own route table, tagged with the subnet's type).
+ */
+function privateRouteTableIds(vpc: awsx.ec2.Vpc): pulumi.Output<string[]> {
+  return vpc.routeTables
+    .apply((tables) => pulumi.all(tables.map((table) => pulumi.all([table.id, table.tags]))))
+    .apply((pairs) => pairs.filter(([, tags]) => tags?.SubnetType === "Private").map(([id]) => id));
+}
+
+/** The id of the zone's subnet or route table, in awsx's zone order: one per zone. */
+function idAt(ids: readonly string[], index: number, what = "private route tables"): string {
+  const id = ids[index];
+  if (id === undefined) {
+    throw new Error(`the VPC has ${ids.length} ${what}; expected one per availability zone`);
+  }
+  return id;
+}
+
+/**
+ * A VPC whose workloads live in private subnets: they reach the internet through NAT gateways (or,
+ * in dev, a NAT instance) and each other inside the VPC, and nothing on the internet can open a
+ * connection to them. Public subnets hold only the load balancers and the NAT gateways or instance.
  */
 export class PrivateNetwork extends pulumi.ComponentResource {
   public readonly vpcId: pulumi.Output<string>;
@@ -120,6 +162,27 @@ export class PrivateNetwork extends pulumi.ComponentResource {
           vpcEndpointType: "Gateway",
           routeTableIds,
           tags: { Name: `${name}-${service}` },
+        },
+        { parent: this },
+      );
+    }
+
+    if (natGateways === "instance") {
+      // awsx has no NAT-instance strategy: the instance and the private route tables' default
+      // routes are built beside it, with raw resources, on the route tables it created.
+      const privateTables = privateRouteTableIds(vpc);
+      new NatInstance(
+        `${name}-nat`,
+        {
+          region: args.region,
+          vpcId: vpc.vpcId,
+          vpcCidr: cidr,
+          publicSubnetId: vpc.publicSubnetIds.apply((ids) => idAt(ids, 0, "public subnets")),
+          privateRouteTableIds: Array.from({ length: availabilityZones }, (_v, index) =>
+            privateTables.apply((ids) => idAt(ids, index)),
+          ),
+          instanceType: args.natInstanceType,
+          tags: args.tags,
         },
         { parent: this },
       );

@@ -97,13 +97,13 @@ export function assumptionsFor(environment: string | undefined): Assumptions {
 export function describeAssumptions(a: Assumptions): string[] {
   return [
     `${a.hoursPerMonth} hours per month; everything runs all month at its desired count`,
-    `${a.natGbPerMonth} GB per month through the NAT gateways`,
+    `${a.natGbPerMonth} GB per month through the NAT gateways (a NAT instance has no per-GB processing fee; data transfer out to the internet, the same through either, is not priced)`,
     `${a.albLcuPerHour} LCU on average per load balancer`,
     `${a.logGbPerGroupPerMonth} GB per month into each log group, kept for its retention`,
     `${a.endpointGbPerMonth} GB per month through each interface endpoint`,
     `${a.s3GbPerBucket} GB stored per S3 bucket, ${a.ecrGbPerRepository} GB per ECR repository`,
     `Spot: EC2 ${pct(a.ec2SpotDiscount)} and Fargate ${pct(a.fargateSpotDiscount)} below on-demand`,
-    "one public IPv4 address per NAT gateway and per internet-facing load balancer AZ",
+    "one public IPv4 address per NAT gateway, per NAT instance (its Elastic IP) and per internet-facing load balancer AZ",
     `RDS: the allocated storage (not the autoscaling maximum); backups beyond the free allowance: ${pct(a.dbBackupBeyondFreeFraction)} of it; Performance Insights within its free 7 days`,
     `DynamoDB per table: ${a.dynamoWriteMillionsPerTable}M writes, ${a.dynamoReadMillionsPerTable}M reads, ${a.dynamoGbPerTable} GB a month; each index repeats writes and storage`,
     `serverless caches: ${a.cacheGbStored} GB stored and ${a.cacheEcpuMillionsPerMonth}M ECPUs a month each`,

@@ -73,6 +73,15 @@ function priceVpc(vpc: RecordedResource, ctx: Context): void {
   charge(ctx, vpc, `${label}, public IPv4 addresses`, count * hours, "ipv4.hour");
 }
 
+/**
+ * An Elastic IP: a public IPv4 address, billed by the hour whether in use or not (AWS's public
+ * IPv4 charge). Offline only our own are recorded (awsx's NAT gateways' are priced with the VPC).
+ */
+function priceElasticIp(eip: RecordedResource, ctx: Context): void {
+  const hours = ctx.assumptions.hoursPerMonth;
+  charge(ctx, eip, "Elastic IP (public IPv4)", hours, "ipv4.hour");
+}
+
 function priceLoadBalancer(lb: RecordedResource, ctx: Context): void {
   const kind = str(lb.inputs.loadBalancerType) ?? "application";
   const prefix = kind === "application" ? "alb" : kind === "network" ? "nlb" : kind;
@@ -281,6 +290,7 @@ export const PRICERS: Readonly<Record<string, Pricer>> = {
   [TYPES.loadBalancer]: priceLoadBalancer,
   [TYPES.albLoadBalancer]: priceLoadBalancer,
   [TYPES.autoscalingGroup]: priceAutoscalingGroup,
+  "aws:ec2/eip:Eip": priceElasticIp,
   [TYPES.service]: priceService,
   [TYPES.vpcEndpoint]: priceEndpoint,
   [TYPES.logGroup]: priceLogGroup,

@@ -21,6 +21,8 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:ec2/networkAcl:NetworkAcl": "network ACLs have no charge",
   "aws:ec2/networkAclRule:NetworkAclRule": "network ACLs have no charge",
   "aws:ec2/flowLog:FlowLog": "billed as log ingestion into its log group",
+  "aws:ec2/networkInterface:NetworkInterface": "network interfaces have no charge of their own",
+  "aws:ec2/route:Route": "routes have no charge",
   "aws:ec2/launchTemplate:LaunchTemplate":
     "its instances and volumes are priced on the Auto Scaling group",
   "aws:ecs/cluster:Cluster": "ECS has no charge of its own",

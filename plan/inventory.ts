@@ -216,9 +216,13 @@ export function networkSummary(
 ): string {
   const { count, strategy, zones } = natGatewayCount(vpc);
   const parts = [`VPC ${str(vpc.inputs.cidrBlock) ?? "(default CIDR)"} across ${zones} AZs`];
+  // A NAT instance (components/nat-instance.ts) is the network's only Auto Scaling group.
+  const natGroup = ofType(members, TYPES.autoscalingGroup)[0];
   parts.push(
     count === 0
-      ? "no NAT"
+      ? natGroup === undefined
+        ? "no NAT"
+        : natInstanceSummary(members, natGroup, zones)
       : strategy === "Single"
         ? `NAT: 1 gateway shared by ${zones} AZs`
         : `NAT: ${count} gateways, one per AZ`,
@@ -239,6 +243,23 @@ export function networkSummary(
     );
   }
   return parts.join("; ");
+}
+
+/** "NAT: 1 t4g.nano instance (Auto Scaling group of 1) shared by 2 AZs, fixed ENI + Elastic IP" */
+function natInstanceSummary(
+  members: readonly RecordedResource[],
+  group: RecordedResource,
+  zones: number,
+): string {
+  const plan = instancePlan(members, group);
+  const type = plan.instanceTypes[0] ?? "?";
+  const fixed = ofType(members, "aws:ec2/networkInterface:NetworkInterface").length > 0;
+  const eip = ofType(members, "aws:ec2/eip:Eip").length > 0;
+  const extras = [fixed ? "fixed network interface" : "", eip ? "Elastic IP" : ""].filter(Boolean);
+  return (
+    `NAT: ${plural(plan.count, `${type} instance`)} (Auto Scaling group of ${plan.max}) shared by ${zones} AZs` +
+    (extras.length > 0 ? `, ${extras.join(" + ")}` : "")
+  );
 }
 
 /** "ECS on EC2: 2–6 × t4g.medium (2 running: 1 on-demand + 1 Spot); gp3 30 GiB root; …" */

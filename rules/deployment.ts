@@ -1,6 +1,6 @@
 /** Reliability rules for deployments: capacity during rollouts, health checks, placement, Spot. */
 import { ResourceRule, RuleResource, StackFinding, StackRule } from "./types";
-import { decodeUserData, list, ofType, record, T, text } from "./util";
+import { decodeUserData, isKnown, list, ofType, record, resourceId, T, text } from "./util";
 
 const BOTH = ["dev", "prod"] as const;
 
@@ -134,6 +134,29 @@ function usesEc2Spot(asg: RuleResource): boolean {
   return typeof share !== "number" || share < 100;
 }
 
+/**
+ * The launch templates the Spot groups launch from, by id; every template when an id is not known
+ * yet (a preview), so that no Spot template goes unchecked. Other groups' templates (the dev NAT
+ * instance's) launch no ECS instances.
+ */
+function spotTemplates(
+  resources: readonly RuleResource[],
+  spotGroups: readonly RuleResource[],
+): RuleResource[] {
+  const templates = ofType(resources, T.launchTemplate);
+  const ids = spotGroups.map(
+    (group) =>
+      record(
+        record(record(group.inputs.mixedInstancesPolicy).launchTemplate)
+          .launchTemplateSpecification,
+      ).launchTemplateId,
+  );
+  if (!ids.every((id) => typeof id === "string" && isKnown(id))) return templates;
+  const known = templates.filter((t) => resourceId(t) !== undefined);
+  if (known.length < templates.length) return templates;
+  return templates.filter((t) => ids.includes(resourceId(t)));
+}
+
 export const spotDraining: StackRule = {
   scope: "stack",
   id: "VIT-ASG-03",
@@ -146,8 +169,9 @@ export const spotDraining: StackRule = {
   resourceTypes: [T.asg, T.service],
   check(resources, { environment }) {
     const findings: StackFinding[] = [];
-    if (ofType(resources, T.asg).some(usesEc2Spot)) {
-      for (const template of ofType(resources, T.launchTemplate)) {
+    const spotGroups = ofType(resources, T.asg).filter(usesEc2Spot);
+    if (spotGroups.length > 0) {
+      for (const template of spotTemplates(resources, spotGroups)) {
         const userData = template.inputs.userData;
         const script = typeof userData === "string" ? decodeUserData(userData) : "";
         if (!/ECS_ENABLE_SPOT_INSTANCE_DRAINING=true/.test(script)) {

@@ -408,6 +408,36 @@ export const interfaceEndpoints: StackRule = {
   },
 };
 
+const ROUTE = "aws:ec2/route:Route";
+
+export const noNatInstanceInProd: ResourceRule = {
+  scope: "resource",
+  id: "VIT-NET-13",
+  title:
+    "Prod's private subnets reach the internet through NAT gateways, never a NAT instance (dev only)",
+  controls: ["reliability"],
+  severity: "high",
+  // A NAT instance is one instance's bandwidth and a replacement's minutes without egress, with
+  // its OS to patch: a dev saving, not prod's egress. Config refuses it too (network.natGateways).
+  enforcement: "mandatory",
+  environments: ["prod"],
+  resourceTypes: [ROUTE, T.awsxVpc],
+  check(resource) {
+    if (resource.type === T.awsxVpc) {
+      // awsx's `None` is how a NAT instance starts: no gateway, no default route of awsx's.
+      const strategy = record(resource.inputs.natGateways).strategy;
+      return strategy === "None"
+        ? ["natGateways.strategy is None: the private subnets get no NAT gateway (a NAT instance?)"]
+        : [];
+    }
+    const { destinationCidrBlock, networkInterfaceId } = resource.inputs;
+    if (destinationCidrBlock !== "0.0.0.0/0" || networkInterfaceId === undefined) return [];
+    return [
+      `the default route goes to network interface ${text(networkInterfaceId)} (a NAT instance); prod needs NAT gateways (network.natGateways: single or perAz)`,
+    ];
+  },
+};
+
 export const NETWORK_RULES = [
   defaultSecurityGroupClosed,
   flowLogsAllTraffic,
@@ -421,4 +451,5 @@ export const NETWORK_RULES = [
   natGatewayPerAz,
   interfaceEndpoints,
   workloadIngressFromGroupsOnly,
+  noNatInstanceInProd,
 ] as const;

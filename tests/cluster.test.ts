@@ -147,7 +147,7 @@ describe("Ec2Cluster", () => {
 
   describe("the launch template", () => {
     it("follows the recommended arm64 AMI in dev; prod keeps its first deploy's (no fleet refresh)", () => {
-      const launchTemplate = (run: ProgramRun) => run.one(LAUNCH_TEMPLATE);
+      const launchTemplate = (run: ProgramRun) => inCluster(run, LAUNCH_TEMPLATE);
       assert.equal(inputs(dev, LAUNCH_TEMPLATE).imageId, amiFrom(ARM64_AMI));
       assert.deepEqual(inputs(dev, LAUNCH_TEMPLATE).tags, { "vitcord:ami-source": ARM64_AMI });
       assert.deepEqual(launchTemplate(dev).ignoreChanges, []);

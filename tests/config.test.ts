@@ -97,6 +97,8 @@ describe("stack config", () => {
         assert.equal(config.environment, stack);
         assert.deepEqual(config.network, {
           ...ENVIRONMENT_DEFAULTS[stack as "dev" | "prod"].network,
+          // Dev's stack file swaps the NAT gateway for a NAT instance (components/nat-instance.ts).
+          ...(stack === "dev" ? { natGateways: "instance" } : {}),
         });
       }
     });
@@ -153,7 +155,7 @@ describe("stack config", () => {
 
     it("rejects an unknown NAT strategy", () => {
       assert.deepEqual(problems({ environment: "dev", network: { natGateways: "none" } }), [
-        'vitcord-infra:network.natGateways = "none": must be one of: single, perAz',
+        'vitcord-infra:network.natGateways = "none": must be one of: single, perAz, instance',
       ]);
     });
 
@@ -165,7 +167,7 @@ describe("stack config", () => {
       });
       assert.deepEqual([...list].sort(), [
         "vitcord-infra:logRetention: unknown key; allowed keys here: environment, logRetentionDays, deletionProtection, tags, network, cluster, registry, workers, services, databases, tables, caches, alerts, waf, ruleWaivers, schedule, kms",
-        "vitcord-infra:network.natGateway: unknown key; allowed keys here: cidr, availabilityZones, natGateways",
+        "vitcord-infra:network.natGateway: unknown key; allowed keys here: cidr, availabilityZones, natGateways, natInstanceType",
       ]);
     });
 
@@ -182,7 +184,7 @@ describe("stack config", () => {
         problems({ environment: "dev", deletionProtection: "yes", network: "10.0.0.0/16" }),
         [
           'vitcord-infra:deletionProtection = "yes": must be true or false',
-          'vitcord-infra:network = "10.0.0.0/16": must be an object with keys cidr, availabilityZones, natGateways',
+          'vitcord-infra:network = "10.0.0.0/16": must be an object with keys cidr, availabilityZones, natGateways, natInstanceType',
         ],
       );
     });

@@ -6,7 +6,14 @@ import { parse, stringify } from "yaml";
 import { ConfigError, parseStackConfig } from "../components/config";
 import { PROJECT_DIR, readStackConfig } from "../components/config/stack-files";
 import { runPlan } from "../plan/main";
-import { evaluateRules, formatViolation, fromRecords, ruleEnvironment } from "../rules";
+import {
+  evaluateRules,
+  formatViolation,
+  fromRecords,
+  IndexedWaivers,
+  ruleEnvironment,
+  RULES,
+} from "../rules";
 import { runProgram } from "./harness";
 
 /**
@@ -86,8 +93,13 @@ async function exampleProblems(yamlText: string): Promise<string[]> {
     fs.copyFileSync(path.join(PROJECT_DIR, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
     fs.writeFileSync(path.join(dir, stackFile), stringify(mergeConfig(original, example)));
     const config = readStackConfig(stack, dir);
+    let waivers: IndexedWaivers;
     try {
-      parseStackConfig(stack, config);
+      // The stack file's waivers apply, as in the plan (dev's NAT instance has four).
+      waivers = parseStackConfig(stack, config).ruleWaivers.map((waiver, index) => ({
+        waiver,
+        index,
+      }));
     } catch (error) {
       if (error instanceof ConfigError) return [...error.problems];
       throw error;
@@ -101,7 +113,12 @@ async function exampleProblems(yamlText: string): Promise<string[]> {
     }
     const { resources, outputs } = await runProgram(stack, changes);
     const environment = typeof outputs.environment === "string" ? outputs.environment : "prod";
-    const evaluation = evaluateRules(fromRecords(resources), ruleEnvironment(environment));
+    const evaluation = evaluateRules(
+      fromRecords(resources),
+      ruleEnvironment(environment),
+      RULES,
+      waivers,
+    );
     return evaluation.mandatoryViolations.map(formatViolation);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

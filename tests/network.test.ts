@@ -44,8 +44,8 @@ describe("PrivateNetwork", () => {
     }
   });
 
-  it("uses one NAT gateway and 2 AZs in dev, one NAT per AZ and 3 AZs in prod", () => {
-    assert.deepEqual(dev.one(VPC).inputs.natGateways, { strategy: "Single" });
+  it("uses no NAT gateway (a NAT instance) and 2 AZs in dev, one NAT per AZ and 3 AZs in prod", () => {
+    assert.deepEqual(dev.one(VPC).inputs.natGateways, { strategy: "None" });
     assert.equal(dev.one(VPC).inputs.numberOfAvailabilityZones, 2);
     assert.deepEqual(prod.one(VPC).inputs.natGateways, { strategy: "OnePerAz" });
     assert.equal(prod.one(VPC).inputs.numberOfAvailabilityZones, 3);

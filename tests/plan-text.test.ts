@@ -235,6 +235,7 @@ describe("plan text: fits a terminal", function () {
       "dynamodb.writeMillion",
       "ebs.gp3.gbMonth",
       "ec2.t4g.medium.hour",
+      "ec2.t4g.nano.hour",
       "ecr.gbMonth",
       "fargate.arm.gbHour",
       "fargate.arm.vcpuHour",
@@ -243,8 +244,9 @@ describe("plan text: fits a terminal", function () {
       "secretsmanager.secretMonth",
     ]);
     assert.ok(json.cost.missingPrices.every((m) => m.pricedIn.includes("us-east-1")));
-    const nat = json.cost.lines.find((l) => l.item === "1 NAT gateway (Single), hours");
-    assert.equal(nat?.source, "cloudpipelines 2026-09-20 (unconfirmed)");
+    // Dev's NAT is an instance (no NAT gateway line); its Elastic IP has eu-west-1's price.
+    const eip = json.cost.lines.find((l) => l.item === "Elastic IP (public IPv4)");
+    assert.equal(eip?.source, "aws-ipv4 2023-07-28");
   });
 
   it("us-east-1 dev and prod are complete: every price they need is in the table", () => {

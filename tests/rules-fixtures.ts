@@ -498,6 +498,39 @@ export const CASES: Readonly<Record<string, RuleCases>> = {
       },
     ],
   },
+  "VIT-NET-13": {
+    environment: "prod",
+    good: [
+      [
+        // A NAT gateway's default route; an interface may carry a route to another network.
+        awsxVpc({ natGateways: { strategy: "OnePerAz" } }),
+        res("aws:ec2/route:Route", "private-1", {
+          destinationCidrBlock: "0.0.0.0/0",
+          natGatewayId: "nat-0123456789abcdef0",
+        }),
+        res("aws:ec2/route:Route", "peering", {
+          destinationCidrBlock: "10.30.0.0/16",
+          networkInterfaceId: "eni-0123456789abcdef0",
+        }),
+      ],
+    ],
+    bad: [
+      {
+        resources: [
+          res("aws:ec2/route:Route", "network-nat-route-1", {
+            destinationCidrBlock: "0.0.0.0/0",
+            networkInterfaceId: "eni-0123456789abcdef0",
+          }),
+        ],
+        message:
+          "the default route goes to network interface eni-0123456789abcdef0 (a NAT instance); prod needs NAT gateways",
+      },
+      {
+        resources: [awsxVpc({ natGateways: { strategy: "None" } })],
+        message: "natGateways.strategy is None: the private subnets get no NAT gateway",
+      },
+    ],
+  },
   "VIT-EC2-01": {
     good: [[lt({})]],
     bad: [

@@ -95,7 +95,7 @@ describe("tags (issue 15)", () => {
     });
 
     it("propagates them from the group to its instances", () => {
-      const group = dev.one("aws:autoscaling/group:Group");
+      const group = dev.one("aws:autoscaling/group:Group", "cluster-instances");
       const tags = group.inputs.tags as {
         key: string;
         value: string;
@@ -115,7 +115,7 @@ describe("tags (issue 15)", () => {
     });
 
     it("tags instances, volumes and network interfaces through the launch template", () => {
-      const template = dev.one("aws:ec2/launchTemplate:LaunchTemplate");
+      const template = dev.one("aws:ec2/launchTemplate:LaunchTemplate", "cluster-instances");
       assert.deepEqual(template.inputs.tagSpecifications, [
         { resourceType: "instance", tags: { ...STACK_TAGS, Name: "cluster-instance" } },
         { resourceType: "volume", tags: { ...STACK_TAGS, Name: "cluster-instance" } },

@@ -6,7 +6,7 @@
 export const ENVIRONMENTS = ["dev", "prod"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-export const NAT_STRATEGIES = ["single", "perAz"] as const;
+export const NAT_STRATEGIES = ["single", "perAz", "instance"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 
 /** The retention periods CloudWatch Logs accepts, in days. */

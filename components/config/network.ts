@@ -41,6 +41,15 @@ const vpcCidr = z
     patternErrorMessage: cidrMessage,
   });
 
+/** The NAT instance sizes: Graviton (the AMI is arm64), both with 2 network interfaces (fixed ENI). */
+export const NAT_INSTANCE_TYPES = ["t4g.nano", "t4g.micro"] as const;
+export type NatInstanceType = (typeof NAT_INSTANCE_TYPES)[number];
+export const NAT_INSTANCE_TYPE_DEFAULT: NatInstanceType = "t4g.nano";
+
+/** Why prod refuses `natGateways: instance` (config validation; rule VIT-NET-13 at plan and preview). */
+export const NAT_INSTANCE_IN_PROD =
+  "a NAT instance is for dev only: prod's private subnets need NAT gateways, which AWS runs and scales (allowed in prod: single, perAz)";
+
 export function networkSchema(environment: Environment) {
   const defaults = ENVIRONMENT_DEFAULTS[environment].network;
   return strictObject({
@@ -57,11 +66,23 @@ export function networkSchema(environment: Environment) {
     natGateways: oneOf(NAT_STRATEGIES)
       .default(defaults.natGateways)
       .describe(
-        "Outbound internet access for the private subnets: `single` is one NAT gateway for the whole VPC (cheaper, one zone's outage cuts every zone's egress), `perAz` is one per availability zone.",
+        "Outbound internet access for the private subnets: `single` is one NAT gateway for the whole VPC (cheaper, one zone's outage cuts every zone's egress), `perAz` is one per availability zone, `instance` is one small Graviton NAT instance in an Auto Scaling group of one behind a fixed network interface and Elastic IP (dev only: about $7.40 a month instead of $36.50, no per-GB processing fee, but one instance's bandwidth and a minute or two without egress while it replaces itself).",
+      ),
+    // No default in the parsed config (the component applies it): the key stays out of stacks
+    // that do not use a NAT instance.
+    natInstanceType: oneOf(NAT_INSTANCE_TYPES)
+      .optional()
+      .describe(
+        `The NAT instance's type (\`natGateways: instance\` only): a burstable Graviton size, since it runs Amazon Linux 2023 for arm64. Default: ${NAT_INSTANCE_TYPE_DEFAULT}.`,
       ),
   })
+    .superRefine((network, ctx) => {
+      if (environment === "prod" && network.natGateways === "instance") {
+        ctx.addIssue({ code: "custom", path: ["natGateways"], message: NAT_INSTANCE_IN_PROD });
+      }
+    })
     .prefault({})
-    .describe("The VPC: its address range, availability zones and NAT gateways.");
+    .describe("The VPC: its address range, availability zones and NAT gateways (or NAT instance).");
 }
 
 export type NetworkConfig = z.output<ReturnType<typeof networkSchema>>;

@@ -58,10 +58,12 @@ const INVOKES: Readonly<Record<string, InvokeAnswer>> = {
       id: region,
     };
   },
-  // The ECS-optimized AMI is published as a public SSM parameter per architecture.
+  // The ECS-optimized AMI is published as a public SSM parameter per architecture, and so is
+  // Amazon Linux 2023 (the NAT instance's).
   "aws:ssm/getParameter:getParameter": (inputs) => {
     const name = String(inputs.name);
-    if (!name.startsWith("/aws/service/ecs/optimized-ami/")) {
+    const published = ["/aws/service/ecs/optimized-ami/", "/aws/service/ami-amazon-linux-latest/"];
+    if (!published.some((prefix) => name.startsWith(prefix))) {
       throw new Error(`no stand-in for the SSM parameter ${name}`);
     }
     const value = `ami-0${shortHash(name, 16)}`;
@@ -153,8 +155,11 @@ export function resourceState(
         publicSubnetIds: subnetIds("pub", zones),
         privateSubnetIds: subnetIds("prv", zones),
         isolatedSubnetIds: [],
+        // awsx gives each subnet a route table tagged with its type, zone by zone, the public
+        // subnet first (awsx/ec2/vpc.ts).
         routeTables: Array.from({ length: zones * 2 }, (_v, i) => ({
           id: `rtb-${shortHash(`${name}${i}`, 8)}`,
+          tags: { SubnetType: i % 2 === 0 ? "Public" : "Private" },
         })),
       },
     };
@@ -240,6 +245,15 @@ export function resourceState(
             : [],
         },
       };
+    }
+    // The NAT instance's fixed interface and Elastic IP (components/nat-instance.ts).
+    case "aws:ec2/networkInterface:NetworkInterface":
+      return { id: `eni-${shortHash(name, 17)}`, state: base };
+    case "aws:ec2/eip:Eip": {
+      const allocationId = `eipalloc-${shortHash(name, 17)}`;
+      // 203.0.113.0/24 is TEST-NET-3 (RFC 5737): documentation addresses.
+      const publicIp = `203.0.113.${parseInt(shortHash(name, 2), 16) % 250}`;
+      return { id: allocationId, state: { ...base, allocationId, publicIp } };
     }
     case "aws:ec2/launchTemplate:LaunchTemplate":
       return { id: `lt-${shortHash(name, 17)}`, state: { ...base, latestVersion: 1 } };
