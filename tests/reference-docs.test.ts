@@ -190,7 +190,7 @@ describe("docs/configuration.md", function () {
     const cells = (key: string) => rowCells(page, `vitcord-infra:${key}`)!;
     assert.deepEqual(cells("network.natGateways").slice(1, 5), [
       "string",
-      "one of `single`, `perAz`",
+      "one of `single`, `perAz`, `instance`",
       "`single`",
       "`perAz`",
     ]);
