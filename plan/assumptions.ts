@@ -48,7 +48,11 @@ export const DEFAULT_ASSUMPTIONS: Readonly<Record<"dev" | "prod", Assumptions>> 
   dev: {
     hoursPerMonth: 730,
     natGbPerMonth: 50,
-    albLcuPerHour: 1,
+    // An LCU is the highest of 25 new connections/s, 3,000 active connections/min, 1 GB/h
+    // processed (EC2/IP targets) or 1,000 rule evaluations/s (aws.amazon.com/elasticloadbalancing/
+    // pricing). A team's dev traffic is a few requests a minute: 0.1 LCU is still 2.5 new
+    // connections/s or 0.1 GB/h (73 GB a month) around the clock, an upper bound.
+    albLcuPerHour: 0.1,
     logGbPerGroupPerMonth: 1,
     endpointGbPerMonth: 10,
     s3GbPerBucket: 5,
@@ -98,7 +102,7 @@ export function describeAssumptions(a: Assumptions): string[] {
   return [
     `${a.hoursPerMonth} hours per month; everything runs all month at its desired count`,
     `${a.natGbPerMonth} GB per month through the NAT gateways (a NAT instance has no per-GB processing fee; data transfer out to the internet, the same through either, is not priced)`,
-    `${a.albLcuPerHour} LCU on average per load balancer`,
+    `${a.albLcuPerHour} LCU on average per load balancer (an LCU: 25 new connections/s, 3,000 active connections/min, 1 GB/h processed or 1,000 rule evaluations/s, whichever is highest${a.albLcuPerHour < 1 ? `; ${a.albLcuPerHour} is a team's dev traffic with room to spare` : ""})`,
     `${a.logGbPerGroupPerMonth} GB per month into each log group, kept for its retention`,
     `${a.endpointGbPerMonth} GB per month through each interface endpoint`,
     `${a.s3GbPerBucket} GB stored per S3 bucket, ${a.ecrGbPerRepository} GB per ECR repository`,

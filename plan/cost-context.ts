@@ -15,6 +15,8 @@ export interface CostLine {
   readonly unitPrice: number;
   readonly monthly: number;
   readonly source: string;
+  /** The price key (prices.json) it is priced by: what the plan's levers group lines by. */
+  readonly key: string;
 }
 
 export interface UnpricedItem {
@@ -133,5 +135,6 @@ export function charge(
       describeSource(price) +
       (discount > 0 ? `; ${Math.round(discount * 100)}% Spot discount assumed` : "") +
       (note ? `; ${note}` : ""),
+    key,
   });
 }

@@ -4,6 +4,7 @@
  * leaves out charges for lack of a price says so on its first line.
  */
 import { CostEstimate, MissingPrice } from "./cost";
+import { CostLevers } from "./levers";
 import { shortType } from "./resources";
 import { Footnotes, pack, PLAN_WIDTH, quantity, usd, wrap } from "./text";
 
@@ -127,5 +128,38 @@ export function renderCost(cost: CostEstimate, region: string): string[] {
       "    ",
     ),
   );
+  return lines;
+}
+
+/**
+ * The end of the cost section: the interface endpoints' break-even (when VIT-NET-11 finds some
+ * missing), then the largest line items, each with the config change that would reduce it.
+ */
+export function renderLevers(levers: CostLevers): string[] {
+  const lines: string[] = [];
+  const e = levers.endpoints;
+  if (e !== undefined) {
+    const breakEven = Number.isFinite(e.breakEvenGb)
+      ? `break-even at ${quantity(e.breakEvenGb)} GB/month`
+      : "no break-even (the endpoints' per-GB price is not below NAT's)";
+    lines.push(
+      ...wrap(
+        `Interface endpoints (${e.services.join(", ")}; ${e.zones} AZs each): ${usd(e.monthly)}/mo vs NAT processing saved ${usd(e.natSaved)}/mo at ${quantity(e.gbPerMonth)} GB: ${breakEven} (VIT-NET-11)`,
+        "  ",
+        "    ",
+      ),
+    );
+  }
+  if (levers.largest.length === 0) return lines;
+  lines.push(
+    `  Levers: the ${plural(levers.largest.length, "largest item")} and what would reduce them`,
+  );
+  for (const l of levers.largest) {
+    const what =
+      l.change === null
+        ? `none — ${l.detail}`
+        : `${l.change} saves ${l.saves === null ? "an unknown amount" : `${usd(l.saves)}/mo`} (${l.detail})`;
+    lines.push(...wrap(`${l.item} ${usd(l.monthly)}/mo: ${what}`, "    ", "      "));
+  }
   return lines;
 }

@@ -10,12 +10,14 @@ import { RecordedResource, synthesize } from "./engine/synth";
 import { Assumptions, assumptionsFor, describeAssumptions } from "./assumptions";
 import { PlanSchedule, planSchedule, scheduleAssumption } from "./schedule";
 import { CostEstimate, estimateCost } from "./cost";
-import { renderCost } from "./cost-text";
+import { renderCost, renderLevers } from "./cost-text";
+import { CostLevers, endpointBreakEven, largestLevers } from "./levers";
 import { estimateHeroku, HerokuEstimate } from "./heroku";
 import { renderHeroku } from "./heroku-text";
 import { buildInventory, Inventory, renderInventory } from "./inventory";
-import { PriceTable } from "./price-table";
-import { byTypeAndName, shortType } from "./resources";
+import { DEFAULT_PRICES, PriceTable } from "./price-table";
+import { availabilityZoneCount, byTypeAndName, shortType, TYPES } from "./resources";
+import { componentName } from "./cost-context";
 import { fitLines, usd, wrap } from "./text";
 import {
   evaluateRules,
@@ -57,6 +59,8 @@ export interface PlanDocument {
   };
   /** The security and reliability rules over these resources (rules/). */
   readonly rules: RulesReport;
+  /** The largest line items with the config change that reduces each (plan/levers.ts). */
+  readonly levers: CostLevers;
 }
 
 export interface PlanInput {
@@ -99,7 +103,7 @@ export function planRules(
 export function buildPlan(input: PlanInput): PlanDocument {
   const assumptions = input.assumptions ?? assumptionsFor(input.environment);
   const resources = input.resources;
-  return {
+  const plan: Omit<PlanDocument, "levers"> = {
     stack: input.stack,
     environment: input.environment,
     region: input.region,
@@ -114,6 +118,30 @@ export function buildPlan(input: PlanInput): PlanDocument {
     heroku: estimateHeroku(resources),
     assumptions: withSchedule(assumptions, planSchedule(resources, assumptions.hoursPerMonth)),
     rules: planRules(resources, input.environment, input.waivers, input.today),
+  };
+  return { ...plan, levers: planLevers(plan, resources, input.prices) };
+}
+
+/** The cost's levers: the largest line items with what would reduce them, the endpoints' break-even. */
+function planLevers(
+  plan: Omit<PlanDocument, "levers">,
+  resources: readonly RecordedResource[],
+  prices: PriceTable = DEFAULT_PRICES,
+): CostLevers {
+  const ctx = {
+    environment: plan.environment,
+    region: plan.region,
+    assumptions: plan.assumptions,
+    prices,
+    schedule: plan.assumptions.schedule,
+    networkComponents: new Set(
+      resources.filter((r) => r.type === TYPES.vpc).map((vpc) => componentName(resources, vpc)),
+    ),
+  };
+  const endpoints = endpointBreakEven(plan.rules, availabilityZoneCount(resources) ?? 0, ctx);
+  return {
+    largest: largestLevers(plan.cost, ctx),
+    ...(endpoints === undefined ? {} : { endpoints }),
   };
 }
 
@@ -212,7 +240,7 @@ export const PLAN_SECTIONS: PlanSection[] = [
     render: (p) => [`Plan for stack ${p.stack} (${p.environment}, ${p.region})`],
   },
   { title: "inventory", render: (p) => renderInventory(p.inventory) },
-  { title: "cost", render: (p) => renderCost(p.cost, p.region) },
+  { title: "cost", render: (p) => [...renderCost(p.cost, p.region), ...renderLevers(p.levers)] },
   { title: "heroku", render: (p) => renderHeroku(p.heroku, p.cost) },
   { title: "assumptions", render: renderAssumptions },
   { title: "rules", render: (p) => renderRules(p.rules) },

@@ -72,6 +72,7 @@ describe("plan: the CLI", function () {
     assert.deepEqual(Object.keys(dev.cost.lines[0] ?? {}).sort(), [
       "component",
       "item",
+      "key",
       "monthly",
       "quantity",
       "source",
