@@ -92,15 +92,42 @@ Each rule has:
 During a preview some values are not known yet; a rule never treats an unknown as a violation, and
 Pulumi runs the resource rules again with the real values during \`pulumi up\`.`;
 
+const WAIVERS = `## Waivers
+
+A stack breaks a rule on purpose only through \`vitcord-infra:ruleWaivers\` in its stack file, never
+silently: each waived finding is reported as **waived**, with its reason and expiry, in the text and
+JSON of \`npm run plan\` and by the policy pack's advisory \`rule-waivers\` policy, and it does not
+count as a violation.
+
+\`\`\`yaml
+vitcord-infra:ruleWaivers:
+  - rule: VIT-ECS-05
+    resource: "*-task#volume-permissions" # [<type>::]<name>[#<container>], * and ? as globs
+    reason: The init container must run as root to chown the Fargate scratch volumes.
+    expires: "2027-05-31" # the last day it holds, at most a year ahead
+\`\`\`
+
+\`resource\` is a pattern on the resource's name (\`api-alb\`, \`*-task\`) or on \`type::name\`
+(\`aws:lb/loadBalancer:LoadBalancer::*\`); \`#<container>\` narrows it to the findings about one
+container of a task definition; \`stack\` matches a finding about the stack as a whole (VIT-NET-11).
+The plan refuses, naming the key: a reason shorter than 20 characters, an id that is not a rule's, a
+mandatory rule in prod ("mandatory rules cannot be waived in prod"), an \`expires\` that is not a
+date, is in the past or more than a year ahead, and a **stale** waiver, one that waives no finding
+(the rule passes, or the resource is gone): a forgotten waiver would otherwise waive the next
+regression that matches its pattern. The policy pack checks the same with the real date; a refused
+waiver waives nothing there, and \`rule-waivers\` says why.`;
+
 /** docs/rules.md: the intro, a table of contents and one table per area, as Prettier formats them. */
 export async function rulesDocument(rules: readonly Rule[] = RULES): Promise<string> {
   const areas = AREAS.map((a) => a.title).filter((title) => rules.some((r) => areaOf(r) === title));
-  const contents = areas.map((title) => `- [${title}](#${anchor(title)})`).join("\n");
+  const contents = [...areas, "Waivers"]
+    .map((title) => `- [${title}](#${anchor(title)})`)
+    .join("\n");
   const sections = areas.map(
     (title) =>
       `## ${title}\n\n${rulesTableMarkdown(rules.filter((rule) => areaOf(rule) === title))}`,
   );
-  const markdown = [INTRO, "## Contents", contents, ...sections].join("\n\n");
+  const markdown = [INTRO, "## Contents", contents, ...sections, WAIVERS].join("\n\n");
   const options = (await prettier.resolveConfig(RULES_PAGE)) ?? {};
   return prettier.format(markdown, { ...options, parser: "markdown" });
 }

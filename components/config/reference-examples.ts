@@ -256,6 +256,23 @@ export const CONFIG_EXAMPLES: readonly ConfigExample[] = [
       },
     },
   },
+  {
+    key: "vitcord-infra:ruleWaivers",
+    caption:
+      "A dev stack that waives VIT-ECS-05 for one container, with its reason and the last day it holds: the plan and the policy pack report that finding as waived, not violated (docs/rules.md, Waivers).",
+    config: {
+      "aws:region": "us-east-1",
+      "vitcord-infra:environment": "dev",
+      "vitcord-infra:ruleWaivers": [
+        {
+          rule: "VIT-ECS-05",
+          resource: "api-task#api",
+          reason: "The vendor image runs as root until its 2.0 release (ticket OPS-123).",
+          expires: "2027-03-31",
+        },
+      ],
+    },
+  },
 ];
 
 /**
