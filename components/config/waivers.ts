@@ -41,8 +41,9 @@ export function isCalendarDate(text: string): boolean {
 // YAML reads an unquoted 2027-06-30 as a string in Pulumi's config (it keeps values as text).
 const expires = z
   .string({ error: expiresMessage })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, { error: expiresMessage, abort: true })
   .refine(isCalendarDate, { error: expiresMessage })
-  .meta({ format: "date" });
+  .meta({ patternErrorMessage: expiresMessage });
 
 export const ruleWaiverSchema = strictObject({
   rule: ruleId.describe("The id of the rule waived, e.g. `VIT-NET-11` (docs/rules.md)."),
