@@ -18,6 +18,7 @@ import { Assumptions } from "./assumptions";
 import { CostEstimate, CostLine, roundCents } from "./cost";
 import { PriceTable } from "./price-table";
 import { RulesReport } from "../rules";
+import { natGatewayPerAz, noNatInstanceInProd } from "../rules/network";
 
 /** How many of the largest line items the plan gives levers for. */
 export const LEVER_COUNT = 3;
@@ -199,7 +200,7 @@ export function leverFor(group: CostGroup, ctx: LeverContext): Lever {
     case "nat-gateways": {
       if (!dev) {
         return none(
-          "prod keeps a NAT gateway per AZ (VIT-NET-10) and refuses a NAT instance (VIT-NET-12)",
+          `prod keeps a NAT gateway per AZ (${natGatewayPerAz.id}) and refuses a NAT instance (${noNatInstanceInProd.id})`,
         );
       }
       const type = NAT_INSTANCE_TYPE_DEFAULT;

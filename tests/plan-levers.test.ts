@@ -113,7 +113,7 @@ describe("plan levers (plan/levers.ts)", function () {
       [leverFor(nat!, prod).change, leverFor(nat!, prod).detail],
       [
         null,
-        "prod keeps a NAT gateway per AZ (VIT-NET-10) and refuses a NAT instance (VIT-NET-12)",
+        "prod keeps a NAT gateway per AZ (VIT-NET-10) and refuses a NAT instance (VIT-NET-13)",
       ],
     );
     const [lb] = costGroups(estimate(alb));
