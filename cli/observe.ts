@@ -1,41 +1,22 @@
 // What `ps` and `status` read from AWS for the manifest's workloads: their ECS services, tasks
 // (running and recently stopped) and the maintenance rule of each service's load balancer.
 import {
-  DescribeServicesCommand,
   DescribeTasksCommand,
   DesiredStatus,
   ECSClient,
   ListTasksCommand,
-  Service,
   Task,
 } from "@aws-sdk/client-ecs";
 import type { WorkloadManifest } from "../components/ops-manifest";
 import { maintenanceStatus } from "./maintenance";
 import type { OpsStack } from "./ops";
 import type { WorkloadSnapshot } from "./ps-view";
+import { describeServices } from "./rollout";
 
 export interface ObserveOptions {
   readonly stack: string;
   readonly secretsProvider?: string;
   readonly json?: boolean;
-}
-
-/** The services by name; DescribeServices takes at most 10 per call (ECS API reference). */
-export async function describeServices(
-  ecs: ECSClient,
-  cluster: string,
-  names: readonly string[],
-): Promise<Map<string, Service>> {
-  const found = new Map<string, Service>();
-  for (let i = 0; i < names.length; i += 10) {
-    const page = await ecs.send(
-      new DescribeServicesCommand({ cluster, services: names.slice(i, i + 10) }),
-    );
-    for (const service of page.services ?? []) {
-      if (service.serviceName !== undefined) found.set(service.serviceName, service);
-    }
-  }
-  return found;
 }
 
 /**

@@ -3,11 +3,11 @@
 import { StopTaskCommand, Task } from "@aws-sdk/client-ecs";
 import type { CliContext } from "./context";
 import { CliError } from "./errors";
-import { describeServices, describeTasks, listServiceTasks, ObserveOptions } from "./observe";
+import { describeTasks, listServiceTasks, ObserveOptions } from "./observe";
 import { openOps, OpsStack, OpsWorkload, opsWorkload } from "./ops";
 import { taskIdOf } from "./ps-view";
 import { redeploy } from "./redeploy";
-import { failureReport, revisionName, RolloutTiming } from "./rollout";
+import { describeServices, failureReport, revisionName, RolloutTiming } from "./rollout";
 import { findServiceTask, parseTaskRef, TaskRef } from "./service-task";
 import { resolveWorkload } from "./workloads";
 

@@ -122,8 +122,8 @@ export function rolloutTargets(outputs: StackOutputs, changes: OpMap | undefined
   return targets;
 }
 
-/** DescribeServices takes at most ten services per call. */
-async function describeServices(
+/** The services by name; DescribeServices takes at most ten per call (ECS API reference). */
+export async function describeServices(
   ecs: ECSClient,
   cluster: string,
   names: readonly string[],

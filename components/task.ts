@@ -11,6 +11,7 @@ import {
 import { configVarsPath } from "./ops-manifest";
 import { ReleaseInfo, releaseTags } from "./release";
 import { DENY_IAM_CHANGES, PolicyStatement, policyDocument, serviceTrustPolicy } from "./iam";
+import type { WorkloadSource } from "./operations-manifest";
 import {
   AFTER_VOLUME_INIT,
   needsVolumeInit,
@@ -495,6 +496,30 @@ export class WorkloadTask extends pulumi.ComponentResource {
   public readonly reservedVariables: string[];
   /** The key config vars that are secrets are encrypted with (`secretsKmsKeyArn`), if any. */
   public readonly configKmsKeyArn?: string;
+
+  /** The task's part of a workload's operations-manifest entry, the same for services and workers. */
+  operationsFacts(): Pick<
+    WorkloadSource,
+    | "taskDefinitionFamily"
+    | "taskDefinitionArn"
+    | "containerName"
+    | "logGroupName"
+    | "logGroupArn"
+    | "logStreamPrefix"
+    | "configKmsKeyArn"
+    | "reservedVariables"
+  > {
+    return {
+      taskDefinitionFamily: this.family,
+      taskDefinitionArn: this.taskDefinitionArn,
+      containerName: this.containerName,
+      logGroupName: this.logGroupName,
+      logGroupArn: this.logGroupArn,
+      logStreamPrefix: this.logStreamPrefix,
+      configKmsKeyArn: this.configKmsKeyArn,
+      reservedVariables: this.reservedVariables,
+    };
+  }
 
   constructor(name: string, args: WorkloadTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vitcord:task:WorkloadTask", name, args, opts);

@@ -374,19 +374,12 @@ export class LoadBalancedService extends pulumi.ComponentResource {
     this.operations = {
       kind: "service",
       serviceName: service.name,
-      taskDefinitionFamily: task.family,
-      taskDefinitionArn: task.taskDefinitionArn,
-      containerName: task.containerName,
-      logGroupName: task.logGroupName,
-      logGroupArn: task.logGroupArn,
-      logStreamPrefix: task.logStreamPrefix,
+      ...task.operationsFacts(),
       // Exactly what the ECS service's tasks carry: a one-off task (`run`) reaches what they do.
       securityGroupIds: securityGroups,
       subnetIds: args.network.privateSubnetIds,
       capacityProviderStrategy,
       execEnabled: svc.execEnabled,
-      configKmsKeyArn: task.configKmsKeyArn,
-      reservedVariables: task.reservedVariables,
       repositoryName: this.repositoryName,
       registryId: this.registryId,
       loadBalancer: {

@@ -289,19 +289,12 @@ export class FargateWorker extends pulumi.ComponentResource {
     this.operations = {
       kind: "worker",
       serviceName: service.name,
-      taskDefinitionFamily: task.family,
-      taskDefinitionArn: task.taskDefinitionArn,
-      containerName: task.containerName,
-      logGroupName: task.logGroupName,
-      logGroupArn: task.logGroupArn,
-      logStreamPrefix: task.logStreamPrefix,
+      ...task.operationsFacts(),
       // Exactly what the ECS service's tasks carry, and how it places them.
       securityGroupIds: securityGroups,
       subnetIds: args.network.privateSubnetIds,
       capacityProviderStrategy: strategy,
       execEnabled: worker.execEnabled,
-      configKmsKeyArn: task.configKmsKeyArn,
-      reservedVariables: task.reservedVariables,
       queueUrl: this.queueUrl,
     };
     this.registerOutputs({
