@@ -49,7 +49,7 @@ export interface PostgresDatabaseArgs {
 
 /**
  * One RDS for PostgreSQL instance: encrypted gp3 storage that autoscales, TLS forced, a password
- * RDS generates and rotates in Secrets Manager, the pinned major version with automatic minor
+ * RDS generates and rotates in Secrets Manager every `passwordRotationDays`, the pinned major version with automatic minor
  * upgrades, backups with point-in-time recovery, logs in CloudWatch Logs, and a security group
  * that admits only the workloads that `use` it (rules added by those workloads, `grantTo`).
  *
@@ -171,6 +171,26 @@ export class PostgresDatabase extends pulumi.ComponentResource implements DataSt
       if (arn === undefined) throw new Error(`database ${name}: RDS returned no master secret`);
       return arn;
     });
+
+    // The rotation schedule, set explicitly (RDS's default is every 7 days). An RDS-managed secret
+    // is rotated by RDS, so no Lambda: the provider's rotationLambdaArn is optional "to support
+    // modifying the rotation schedule of AWS-managed secrets" (terraform-provider-aws #34180). Its
+    // rotate_immediately defaults to true (RotateSecret now): false waits for the schedule. Its
+    // delete calls CancelRotateSecret, which would leave the password unrotated: deletedWith skips
+    // that when the instance (and the secret RDS deletes with it) goes, and prod protects it like
+    // the instance.
+    new aws.secretsmanager.SecretRotation(
+      `${name}-db-password-rotation`,
+      {
+        secretId: this.secretArn,
+        rotateImmediately: false,
+        rotationRules: { automaticallyAfterDays: db.passwordRotationDays },
+      },
+      statefulResourceOptions(args.protect ?? false, {
+        parent: this,
+        deletedWith: this.instance,
+      }),
+    );
 
     this.registerOutputs({
       identifier: this.identifier,

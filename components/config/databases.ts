@@ -36,6 +36,12 @@ export const POSTGRES_INSTANCE_CLASSES: readonly string[] = [
 /** RDS's smallest gp3 volume for PostgreSQL, and its largest. */
 export const POSTGRES_MIN_STORAGE_GIB = 20;
 export const POSTGRES_MAX_STORAGE_GIB = 65536;
+/**
+ * Days between rotations of the RDS-managed master password, in dev and prod: RDS's own default
+ * ("rotated every 7 days", RDS user guide, password management with Secrets Manager), now set
+ * explicitly. A rotation costs one rolling deployment of the database's users (RotationRestart).
+ */
+export const DEFAULT_PASSWORD_ROTATION_DAYS = 7;
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
 
@@ -205,6 +211,11 @@ function databaseSchema(environment: Environment) {
       .optional()
       .describe(
         "The database created in the instance; defaults to the entry's name with hyphens as underscores.",
+      ),
+    passwordRotationDays: intInRange(1, 365, "days")
+      .default(DEFAULT_PASSWORD_ROTATION_DAYS)
+      .describe(
+        "Days between rotations of the master password RDS manages in Secrets Manager (RDS's own default is 7). After each rotation every web service and worker that uses the database gets a new deployment, so its tasks start with the new password (docs/components.md, Password rotation).",
       ),
     masterUsername: usernameSchema
       .default("app")
