@@ -17,6 +17,7 @@ import { resolvedUses, UseItem } from "./components/config/uses";
 import { queuesProducedBy } from "./components/config/worker";
 import { DataStore, DataStoreGrant } from "./components/data-access";
 import { PostgresDatabase } from "./components/database";
+import { RotationRestart } from "./components/rotation-restart";
 import { pulledRepositories, ServiceRepository, SharedRepositories } from "./components/registry";
 import { dynamoTables } from "./components/table";
 import { OperationsManifest, WorkloadSource } from "./components/operations-manifest";
@@ -285,6 +286,38 @@ const workerComponents = Object.entries(config.workers).map(
       { providers: { aws: provider } },
     ),
 );
+
+// After RDS rotates a database's managed password, every ECS service that uses the database gets a
+// new deployment, so its tasks start with the new password (components/rotation-restart.ts).
+const ecsWorkloads = [
+  ...serviceComponents.map((w) => ({ w, uses: config.services[w.containerName]!.uses })),
+  ...workerComponents.map((w) => ({ w, uses: config.workers[w.containerName]!.uses })),
+];
+for (const [name, database] of Object.entries(databaseStores)) {
+  const users = ecsWorkloads
+    .filter(({ uses }) =>
+      resolvedUses(uses, config).some((use) => use.kind === "database" && use.name === name),
+    )
+    .map(({ w }) => w);
+  if (users.length === 0) continue;
+  new RotationRestart(
+    `${name}-rotation-restart`,
+    {
+      stack: config.stack,
+      database: name,
+      secretArn: database.secretArn,
+      rotationDays: config.databases[name]!.passwordRotationDays,
+      clusterName: cluster.clusterName,
+      services: users.map((w) => ({ name: w.containerName, serviceName: w.serviceName })),
+      account: aws.getCallerIdentityOutput({}, { provider }).accountId,
+      region: config.region,
+      partition: aws.getPartitionOutput({}, { provider }).partition,
+      logRetentionDays: config.logRetentionDays,
+      logKmsKeyArn,
+    },
+    { providers: { aws: provider } },
+  );
+}
 
 // Off hours: every ECS service, the cluster's instances and the RDS databases sleep and wake on
 // the schedule; DynamoDB on-demand tables and serverless caches cost nothing idle beyond storage.

@@ -74,6 +74,14 @@ export const FREE_TYPES: Readonly<Record<string, string>> = {
   "aws:autoscaling/schedule:Schedule": "EC2 Auto Scaling has no charge",
   "aws:scheduler/schedule:Schedule":
     "EventBridge Scheduler bills $1.00 per million invocations beyond 14 million free a month (cloudburn.io, March 2026); these make about 44",
+  // Restarts after a database password rotation (components/rotation-restart.ts).
+  "aws:secretsmanager/secretRotation:SecretRotation":
+    "a rotation schedule has no charge; RDS rotates its managed secret itself (no Lambda)",
+  "aws:cloudwatch/eventRule:EventRule":
+    "EventBridge does not charge for AWS service events on the default bus",
+  "aws:cloudwatch/eventTarget:EventTarget": "priced with its rule (no charge)",
+  "aws:sfn/stateMachine:StateMachine":
+    "Step Functions Standard bills $0.025 per 1,000 state transitions (infracost sfn_state_machine golden, us-east-1); a restart after a rotation is 1 + one per service (3 for api and jobs), so a weekly rotation makes about 13 a month: $0.0003",
   // The web ACL carries the WAF charges (plan/cost-waf.ts).
   "aws:wafv2/webAclAssociation:WebAclAssociation": "priced with its web ACL",
   "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration":

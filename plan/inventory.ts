@@ -158,6 +158,9 @@ function summarize(
   if (firewall !== undefined) return { kind: "firewall", summary: firewall };
   if (owner.type === OFF_HOURS_TYPE)
     return { kind: "schedule", summary: scheduleSummary(all, members) };
+  if (owner.type === ROTATION_RESTART_TYPE) {
+    return { kind: "other", summary: rotationRestartSummary(all, owner, members) };
+  }
   const alerting = alertingSummary(all, members);
   if (alerting !== undefined) return { kind: "alerts", summary: alerting };
   const kms = kmsSummary(all, members);
@@ -171,6 +174,31 @@ function summarize(
     return { kind: "queue", summary: `${owner.name}: ${queuesPhrase(queues)}` };
   const where = owner.type === STACK_OWNER.type ? "declared at the top of the program" : "";
   return { kind: "other", summary: where || plural(members.length, "resource") };
+}
+
+/** components/rotation-restart.ts (a plan module does not import the program's components). */
+const ROTATION_RESTART_TYPE = "vitcord:database:RotationRestart";
+
+/**
+ * "main: after each password rotation (every 7 days), a new deployment of api, jobs (EventBridge
+ * rule → Step Functions prod-main-rotation-restart → ecs:UpdateService)"
+ */
+export function rotationRestartSummary(
+  all: readonly RecordedResource[],
+  owner: Owner,
+  members: readonly RecordedResource[],
+): string {
+  const component = all.find((r) => r.type === owner.type && r.name === owner.name);
+  const inputs = component?.inputs ?? {};
+  const services = (Array.isArray(inputs.services) ? inputs.services : []).map(String);
+  const days = num(inputs.rotationDays);
+  const machine = ofType(members, "aws:sfn/stateMachine:StateMachine")[0];
+  const every = days === undefined ? "" : ` (every ${plural(days, "day")})`;
+  return (
+    `${str(inputs.database) ?? owner.name}: after each password rotation${every}, a new ` +
+    `deployment of ${services.join(", ")} (EventBridge rule → Step Functions ` +
+    `${str(machine?.inputs.name) ?? "state machine"} → ecs:UpdateService)`
+  );
 }
 
 /**
