@@ -57,6 +57,8 @@ describe("plan: inventory", () => {
         "alarms:alerts",
         "alerts:alerts",
         "dashboard:alerts",
+        // Restarts api and jobs after a rotation of main's password.
+        "main-rotation-restart:other",
         "ops:operations",
         // Issue 16: dev's off hours.
         "schedule:schedule",

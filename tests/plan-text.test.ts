@@ -137,8 +137,8 @@ describe("plan text: fits a terminal", function () {
       assert.equal(components, componentResources.length);
       assert.equal(Number(shown) + Number(components), listed);
     }
-    assert.equal(prodJson.resources.length, 168);
-    assert.equal(prodJson.inventory.resourceCount, 151);
+    assert.equal(prodJson.resources.length, 178);
+    assert.equal(prodJson.inventory.resourceCount, 160);
   });
 
   it("shows every service's and worker's image; prod's jobs runs the api's", () => {
