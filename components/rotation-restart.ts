@@ -4,6 +4,7 @@
 // rotation starts a Step Functions state machine that calls ECS UpdateService itself.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { policyDocument, serviceTrustPolicy } from "./iam";
 
 /** The type token, read by the plan (plan/inventory.ts, plan/free-types.ts). */
 export const ROTATION_RESTART_TYPE = "vitcord:database:RotationRestart";
@@ -114,23 +115,6 @@ export interface RotationRestartArgs {
   readonly logKmsKeyArn?: pulumi.Input<string>;
 }
 
-/** Trust for one AWS service principal, from this account only (the confused-deputy guard). */
-function trustPolicy(service: string, account: pulumi.Input<string>): pulumi.Output<string> {
-  return pulumi.output(account).apply((id) =>
-    JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: service },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": id } },
-        },
-      ],
-    }),
-  );
-}
-
 /**
  * A new deployment of each of a database's users after every rotation of its managed password:
  * an EventBridge rule on the secret's "Secret Label Updated" (AWSCURRENT) event starts a Standard
@@ -180,7 +164,7 @@ export class RotationRestart extends pulumi.ComponentResource {
       `${name}-machine-role`,
       {
         description: `Step Functions: new deployments of the users of database ${args.database} after a password rotation`,
-        assumeRolePolicy: trustPolicy("states.amazonaws.com", args.account),
+        assumeRolePolicy: serviceTrustPolicy("states.amazonaws.com", args.account),
       },
       { parent: this },
     );
@@ -266,7 +250,7 @@ export class RotationRestart extends pulumi.ComponentResource {
       `${name}-events-role`,
       {
         description: `EventBridge starts ${prefix} after a password rotation`,
-        assumeRolePolicy: trustPolicy("events.amazonaws.com", args.account),
+        assumeRolePolicy: serviceTrustPolicy("events.amazonaws.com", args.account),
       },
       { parent: this },
     );
@@ -274,12 +258,9 @@ export class RotationRestart extends pulumi.ComponentResource {
       `${name}-start-execution`,
       {
         role: eventsRole.id,
-        policy: stateMachine.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [{ Effect: "Allow", Action: "states:StartExecution", Resource: arn }],
-          }),
-        ),
+        policy: policyDocument([
+          { Effect: "Allow", Action: "states:StartExecution", Resource: stateMachine.arn },
+        ]),
       },
       { parent: this },
     );

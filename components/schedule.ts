@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { awsCron, OffHoursSchedule, unixCron } from "./config/schedule";
+import { policyDocument, serviceTrustPolicy } from "./iam";
 
 /** An ECS service's Application Auto Scaling target, and the task range it wakes to. */
 export interface ScheduledWorkload {
@@ -176,21 +177,8 @@ export class OffHours extends pulumi.ComponentResource {
       `${name}-${database.name}-role`,
       {
         description: `EventBridge Scheduler stops and starts RDS instance ${database.identifier} (off hours)`,
-        assumeRolePolicy: pulumi.output(args.account).apply((account) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Principal: { Service: "scheduler.amazonaws.com" },
-                Action: "sts:AssumeRole",
-                // Only this account's schedules (the confused-deputy guard the Scheduler guide
-                // recommends).
-                Condition: { StringEquals: { "aws:SourceAccount": account } },
-              },
-            ],
-          }),
-        ),
+        // Only this account's schedules (the confused-deputy guard the Scheduler guide recommends).
+        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", args.account),
       },
       { parent: this },
     );
@@ -198,18 +186,13 @@ export class OffHours extends pulumi.ComponentResource {
       `${name}-${database.name}-stop-start`,
       {
         role: role.id,
-        policy: pulumi.output(database.arn).apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: ["rds:StopDBInstance", "rds:StartDBInstance"],
-                Resource: arn,
-              },
-            ],
-          }),
-        ),
+        policy: policyDocument([
+          {
+            Effect: "Allow",
+            Action: ["rds:StopDBInstance", "rds:StartDBInstance"],
+            Resource: database.arn,
+          },
+        ]),
       },
       { parent: this },
     );
