@@ -4,7 +4,7 @@
 // appears in a message: errors name the key and the argument's position only.
 import { GetParametersByPathCommand, Parameter, SSMClient } from "@aws-sdk/client-ssm";
 import { FORBIDDEN_ENVIRONMENT_KEYS } from "../components/config/task";
-import { UNSUPPORTED_PARTITIONS } from "../components/config/regions";
+import { partitionOf } from "../components/config/regions";
 import { CONFIG_VAR_NAME, WorkloadManifest } from "../components/ops-manifest";
 import { CliError, isCredentialsError, AwsCredentialsError } from "./errors";
 
@@ -148,14 +148,6 @@ export function checkTypes(
 /** The name of a var from its parameter: the last path segment. */
 export function configVarName(parameterName: string): string {
   return parameterName.slice(parameterName.lastIndexOf("/") + 1);
-}
-
-/**
- * The partition of a region, for ARNs: the commercial `aws` unless the region is in one of the
- * partitions components/config/regions.ts lists (the program refuses those; the CLI stays right).
- */
-export function partitionOf(region: string): string {
-  return UNSUPPORTED_PARTITIONS.find((p) => region.startsWith(p.prefix))?.partition ?? "aws";
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { egressRuleKey, EgressRuleConfig } from "./config/egress";
+import { partitionOf } from "./config/regions";
 import { ServiceConfig } from "./config/service";
 import { policyDocument } from "./iam";
 import { ClusterRef, NetworkRef } from "./refs";
@@ -185,12 +186,7 @@ export const ELB_LOG_DELIVERY_ACCOUNTS: Readonly<Record<string, string>> = {
 export function elbLogDeliveryPrincipal(region: string): { AWS: string } | { Service: string } {
   const account = ELB_LOG_DELIVERY_ACCOUNTS[region];
   if (account === undefined) return { Service: "logdelivery.elasticloadbalancing.amazonaws.com" };
-  const partition = region.startsWith("cn-")
-    ? "aws-cn"
-    : region.startsWith("us-gov-")
-      ? "aws-us-gov"
-      : "aws";
-  return { AWS: `arn:${partition}:iam::${account}:root` };
+  return { AWS: `arn:${partitionOf(region)}:iam::${account}:root` };
 }
 
 /** An S3 bucket for the ALB's access logs: private, encrypted, expiring, writable by ELB only. */

@@ -1,6 +1,7 @@
 // config, config:set and config:unset against mocked SDK v3 clients (SSM, ECS), and the pure
 // rules behind them (cli/config-vars.ts, cli/task-revision.ts).
 import * as assert from "node:assert/strict";
+import { partitionOf } from "../components/config/regions";
 import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
@@ -19,13 +20,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import {
-  configLines,
-  parameterArn,
-  parseAssignments,
-  partitionOf,
-  redact,
-} from "../cli/config-vars";
+import { configLines, parameterArn, parseAssignments, redact } from "../cli/config-vars";
 import { registerInputOf, withConfigSecrets } from "../cli/task-revision";
 import { runCli } from "./cli-context";
 import { ACCOUNT, CLUSTER, devManifest, publishManifest, workloadEntry } from "./ops-fixtures";

@@ -66,6 +66,15 @@ export const UNSUPPORTED_PARTITIONS = [
   { prefix: "eu-isoe-", partition: "aws-iso-e", name: "AWS ISO-E" },
 ] as const;
 
+/**
+ * The partition of a region, for ARNs: the commercial `aws` unless the region is in one of the
+ * partitions above (the program refuses those; the CLI and the ELB log-delivery principal stay
+ * right).
+ */
+export function partitionOf(region: string): string {
+  return UNSUPPORTED_PARTITIONS.find((p) => region.startsWith(p.prefix))?.partition ?? "aws";
+}
+
 const REGIONS: readonly string[] = AWS_REGIONS;
 
 /** `a`, `a or b`, `a, b or c`. */
