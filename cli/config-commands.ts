@@ -36,7 +36,7 @@ import {
   containerSecrets,
   registerRevision,
   revisionWithSecrets,
-  runningRevision,
+  describeRunningRevision,
   SecretRef,
 } from "./task-revision";
 import { resolveWorkload } from "./workloads";
@@ -120,7 +120,7 @@ export async function configSetCommand(
   // The running revision references a var by its parameter ARN; one it does not reference (a new
   // name) needs a new revision. Built before anything changes, so a conflict changes nothing.
   const { ecs } = ops.aws;
-  const revision = await runningRevision(ecs, ops.manifest.cluster.name, entry.serviceName);
+  const revision = await describeRunningRevision(ecs, ops.manifest.cluster.name, entry.serviceName);
   const referenced = containerSecrets(revision, entry.containerName);
   const refs: SecretRef[] = names.map((n) => ({
     name: n,
@@ -198,7 +198,7 @@ export async function configUnsetCommand(
     );
   }
   const { ecs } = ops.aws;
-  const revision = await runningRevision(ecs, ops.manifest.cluster.name, entry.serviceName);
+  const revision = await describeRunningRevision(ecs, ops.manifest.cluster.name, entry.serviceName);
   const arnOf = (n: string) =>
     parameterArn(ops.manifest.region, ops.manifest.account, parameterName(ops, name, n));
   const referenced = containerSecrets(revision, entry.containerName)

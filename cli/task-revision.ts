@@ -107,7 +107,7 @@ export interface RunningRevision {
 }
 
 /** Reads the task definition the service's PRIMARY deployment runs, with its tags. */
-export async function runningRevision(
+export async function describeRunningRevision(
   ecs: ECSClient,
   cluster: string,
   serviceName: string,
